@@ -1,0 +1,67 @@
+"""The immutable Scope every read starts from: who is asking and which customers they may see."""
+
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+
+from .models import Admin, CustomerAccess
+from .roles import ALL_CUSTOMER_ROLES, ROLE_PERMISSIONS, Permission, Role
+
+
+class NotAllowed(PermissionDenied):
+    """The admin may see the object but its role does not allow the action (HTTP 403)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one signed-in admin (or one of its API tokens) may see and do.
+
+    `customer_ids` is None for roles that see every customer of their partner, else the exact
+    set of org ids assigned or granted to the admin."""
+
+    admin_id: int
+    partner_id: int
+    role: str
+    customer_ids: frozenset[uuid.UUID] | None
+    token_scopes: frozenset[str] | None = None
+
+    @property
+    def sees_all_partner_customers(self) -> bool:
+        return self.customer_ids is None
+
+    def can(self, permission: Permission) -> bool:
+        if permission not in ROLE_PERMISSIONS.get(self.role, frozenset()):
+            return False
+        if self.token_scopes is None:
+            return True
+        if permission == Permission.INGEST:
+            return "ingest" in self.token_scopes
+        if permission in {Permission.VIEW_CUSTOMERS, Permission.RUN_REPORTS}:
+            return "read" in self.token_scopes
+        return "write" in self.token_scopes
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise NotAllowed(f"your role does not allow {permission.value.replace('_', ' ')}")
+
+    def may_see(self, org_id: uuid.UUID, partner_id: int) -> bool:
+        if self.customer_ids is None:
+            return partner_id == self.partner_id
+        return org_id in self.customer_ids
+
+
+def scope_for(admin: Admin, token_scopes: frozenset[str] | None = None) -> Scope:
+    """Resolve the Scope of an active admin that belongs to a partner org."""
+    if admin.partner_id is None:
+        raise NotAllowed("this account does not belong to a partner organization")
+    customer_ids: frozenset[uuid.UUID] | None = None
+    if admin.role not in ALL_CUSTOMER_ROLES:
+        customer_ids = frozenset(CustomerAccess.objects.filter(admin_id=admin.pk).values_list("org_id", flat=True))
+    return Scope(
+        admin_id=admin.pk,
+        partner_id=admin.partner_id,
+        role=Role(admin.role),
+        customer_ids=customer_ids,
+        token_scopes=token_scopes,
+    )

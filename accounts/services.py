@@ -1,0 +1,124 @@
+"""Every change to partner orgs, admins, access and tokens."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit
+from .models import Admin, ApiToken, PartnerOrg, TokenScope, hash_token
+from .roles import Permission, Role
+from .scope import Scope
+
+
+@transaction.atomic
+def accept_terms(*, scope: Scope, plan: str) -> PartnerOrg:
+    """Finish the set-up wizard: record the plan and the acceptance; the org is live afterwards."""
+    scope.require(Permission.SET_UP_ORG)
+    partner = PartnerOrg.objects.select_for_update().get(pk=scope.partner_id)
+    before = {"plan": partner.plan, "terms_accepted_at": partner.terms_accepted_at}
+    partner.plan = plan
+    partner.terms_accepted_at = timezone.now()
+    partner.terms_accepted_by_id = scope.admin_id
+    partner.save(update_fields=["plan", "terms_accepted_at", "terms_accepted_by"])
+    audit.record(
+        scope=scope,
+        action="partner.accept_terms",
+        obj_type="partner",
+        obj_id=partner.pk,
+        before=before,
+        after={"plan": plan, "terms_accepted_at": partner.terms_accepted_at},
+    )
+    return partner
+
+
+class InvalidInput(ValueError):
+    """Input a person can correct; the message names what is wrong."""
+
+
+@transaction.atomic
+def create_partner(*, name: str, plan: str = "standard", require_mfa: bool = False) -> PartnerOrg:
+    """Create a partner org (operator tooling and the demo); it is not live until set up."""
+    if PartnerOrg.objects.filter(name=name).exists():
+        raise InvalidInput(f"a partner organization named {name!r} already exists")
+    partner = PartnerOrg.objects.create(name=name, plan=plan, require_mfa=require_mfa)
+    audit.record(
+        scope=None,
+        action="partner.create",
+        obj_type="partner",
+        obj_id=partner.pk,
+        partner_id=partner.pk,
+        after={"name": name, "plan": plan},
+    )
+    return partner
+
+
+@transaction.atomic
+def create_admin(
+    *,
+    partner: PartnerOrg,
+    email: str,
+    role: str,
+    password: str | None,
+    display_name: str = "",
+    scope: Scope | None = None,
+) -> Admin:
+    """Create an admin of `partner`. With a scope, the acting admin must manage admins of that
+    partner. The password must pass the password rules (12+ characters)."""
+    if scope is not None:
+        scope.require(Permission.MANAGE_ADMINS)
+        if scope.partner_id != partner.pk:
+            raise InvalidInput("admins can only be created in your own partner organization")
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise InvalidInput(f"unknown role {role!r}; expected one of {', '.join(Role.values)}")
+    if Admin.objects.filter(email=email).exists():
+        raise InvalidInput(f"an admin with e-mail {email} already exists")
+    admin = Admin(email=email, partner=partner, role=role, display_name=display_name)
+    if password is not None:
+        try:
+            validate_password(password, admin)
+        except Exception as error:  # ValidationError carries a list of readable messages
+            raise InvalidInput(" ".join(getattr(error, "messages", [str(error)]))) from error
+    admin.set_password(password)
+    admin.save()
+    audit.record(
+        scope=scope,
+        action="admin.create",
+        obj_type="admin",
+        obj_id=admin.pk,
+        partner_id=partner.pk,
+        after={"email": email, "role": role},
+    )
+    return admin
+
+
+def parse_token_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(s.strip().lower() for s in scopes if s.strip())
+    unknown = chosen - set(TokenScope.values)
+    if not chosen or unknown:
+        raise InvalidInput(
+            f"token scopes must be among {', '.join(TokenScope.values)}; got {', '.join(sorted(unknown)) or 'none'}"
+        )
+    return chosen
+
+
+@transaction.atomic
+def create_token(*, admin: Admin, scopes: Iterable[str], name: str = "") -> tuple[ApiToken, str]:
+    """Create an API token for `admin`; returns the row and the raw token, which is never stored
+    and cannot be shown again. A token never exceeds its admin's own access."""
+    chosen = parse_token_scopes(scopes)
+    raw = ApiToken.new_raw_token()
+    token = ApiToken.objects.create(
+        admin=admin, name=name, key_hash=hash_token(raw), hint=raw[:10], scopes=",".join(sorted(chosen))
+    )
+    audit.record(
+        scope=None,
+        action="token.create",
+        obj_type="token",
+        obj_id=token.pk,
+        partner_id=admin.partner_id,
+        after={"admin": admin.email, "scopes": token.scopes},
+    )
+    return token, raw
