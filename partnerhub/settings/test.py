@@ -10,9 +10,11 @@ _postgres = env("PARTNERHUB_TEST_POSTGRES")
 if _postgres:
     for _alias in DATABASES:
         DATABASES[_alias] = database_from_url(_postgres) | {"CONN_MAX_AGE": 0}
-# Two aliases with one test name would silently share a database: name each one.
+# Two aliases with one test name would silently share a database: name each one. A suffix lets
+# two runs share one PostgreSQL server.
+_suffix = env("PARTNERHUB_TEST_DB_SUFFIX")
 for _alias in DATABASES:
-    DATABASES[_alias]["TEST"] = {"NAME": f"test_partnerhub_{_alias}"}
+    DATABASES[_alias]["TEST"] = {"NAME": f"test_partnerhub_{_alias}{_suffix}"}
     if not _postgres:
         DATABASES[_alias]["TEST"] = {"NAME": f"file:memorydb_{_alias}?mode=memory&cache=shared"}
 
