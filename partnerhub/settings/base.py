@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "ninja",
     "huey.contrib.djhuey",
     "bootstrap",
+    "partnerhub",
     "accounts",
     "regions",
     "customers",
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.ScopeMiddleware",
     "accounts.middleware.SetupWizardMiddleware",
+    "accounts.middleware.MfaEnrollmentMiddleware",
 ]
 
 ROOT_URLCONF = "partnerhub.urls"

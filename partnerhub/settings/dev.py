@@ -7,3 +7,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Serve static files straight from the installed packages: nothing to collect first.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,32 @@
+"""Bearer-token authentication: the token resolves to its admin's Scope, narrowed by the token's
+own scopes (`read`, `write`, `ingest`); a token never exceeds its admin's access."""
+
+from datetime import timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import HttpBearer
+
+from accounts.models import ApiToken, hash_token
+from accounts.scope import Scope, scope_for
+
+# Writing last_used_at on every call would turn each read into a write; once a minute is enough.
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Scope | None:
+        found = (
+            ApiToken.objects.select_related("admin", "admin__partner")
+            .filter(key_hash=hash_token(token), revoked_at__isnull=True)
+            .first()
+        )
+        if found is None:
+            return None
+        admin = found.admin
+        if not admin.is_active or admin.partner is None or not admin.partner.is_live:
+            return None
+        now = timezone.now()
+        if found.last_used_at is None or now - found.last_used_at > _LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        return scope_for(admin, token_scopes=found.scope_set)

@@ -1,0 +1,59 @@
+"""One JSON error shape for the whole API: {"detail": "...", "errors": [...]}."""
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from accounts.scope import NotAllowed
+from customers.services import CustomerConflict
+
+
+class ApiError(Exception):
+    """Raised by API operations for a client error with a precise status and message."""
+
+    def __init__(self, status: int, detail: str, errors: list[Any] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors or []
+
+
+def _describe(error: dict[str, Any]) -> dict[str, Any]:
+    location = ".".join(str(part) for part in error.get("loc", ()) if part not in {"body", "payload"})
+    return {"field": location, "message": error.get("msg", "invalid value")}
+
+
+def install(api: NinjaAPI) -> None:
+    def reply(request: HttpRequest, status: int, detail: str, errors: list[Any] | None = None) -> HttpResponse:
+        return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+
+    @api.exception_handler(ApiError)
+    def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return reply(request, exc.status, exc.detail, exc.errors)
+
+    @api.exception_handler(ValidationError)
+    def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return reply(request, 422, "The request is not valid.", [_describe(e) for e in exc.errors])
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return reply(request, 401, "A valid bearer token is required.")
+
+    @api.exception_handler(NotAllowed)
+    def forbidden(request: HttpRequest, exc: NotAllowed) -> HttpResponse:
+        return reply(request, 403, str(exc) or "Not allowed.")
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return reply(request, 404, "Not found.")
+
+    @api.exception_handler(ObjectDoesNotExist)
+    def missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+        return reply(request, 404, "Not found.")
+
+    @api.exception_handler(CustomerConflict)
+    def conflict(request: HttpRequest, exc: CustomerConflict) -> HttpResponse:
+        return reply(request, 409, str(exc))

@@ -1,0 +1,16 @@
+"""The one NinjaAPI of Partner Hub, at /api/v1/."""
+
+from ninja import NinjaAPI
+
+from . import customers, errors
+from .auth import TokenAuth
+
+api = NinjaAPI(
+    title="Partner Hub API",
+    version="1",
+    urls_namespace="api",
+    auth=TokenAuth(),
+    description="Token-authenticated access to what the token's admin may see.",
+)
+errors.install(api)
+api.add_router("/", customers.router)
