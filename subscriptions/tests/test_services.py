@@ -72,14 +72,18 @@ def test_invoice_for_a_subscription_of_another_customer_is_refused(customer):
 def test_device_mac_is_normalised_and_linked_to_its_location(customer):
     site = uuid.uuid4()
     upsert_locations(customer=customer, records=[LocationRecord(site, "Dubai HQ", "ae")])
-    upsert_devices(customer=customer, records=[DeviceRecord(mac="aa:bb:cc:dd:ee:ff", product="Desk Pro", location_id=site)])
+    upsert_devices(
+        customer=customer, records=[DeviceRecord(mac="aa:bb:cc:dd:ee:ff", product="Desk Pro", location_id=site)]
+    )
     device = Device.objects.using("region_uae").select_related("location").get()
     assert (device.mac, device.location.name) == ("AABBCCDDEEFF", "Dubai HQ")
 
 
 def test_device_at_unknown_location_is_refused(customer):
     with pytest.raises(InventoryConflict, match="does not exist"):
-        upsert_devices(customer=customer, records=[DeviceRecord(mac="001122334455", product="8865", location_id=uuid.uuid4())])
+        upsert_devices(
+            customer=customer, records=[DeviceRecord(mac="001122334455", product="8865", location_id=uuid.uuid4())]
+        )
 
 
 def test_extension_only_entry_has_no_pstn_provider(customer):
