@@ -43,7 +43,7 @@ def test_token_create_refuses_unknown_scope():
 
 
 def test_token_create_for_unknown_email_is_a_clear_error():
-    with pytest.raises(CommandError, match="no active admin with e-mail ghost@example.com"):
+    with pytest.raises(CommandError, match=r"no active admin with e-mail ghost@example\.com"):
         call_command("token", "create", email="ghost@example.com")
 
 
