@@ -1,0 +1,50 @@
+import os
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+from huey import RedisHuey
+from huey.contrib.djhuey import HUEY
+
+from accounts.tests.factories import PartnerFactory
+from customers import services as customer_services
+from customers.models import Customer
+from customers.services import CustomerRecord, upsert_customer
+from subscriptions.services import SubscriptionRecord, upsert_subscriptions
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+def due_at(hour: int, minute: int) -> set[str]:
+    return {task.name for task in HUEY.read_periodic(datetime(2026, 11, 26, hour, minute))}
+
+
+def test_daily_status_refresh_runs_at_five_past_midnight_utc_only():
+    assert "daily_status_refresh" in due_at(0, 5)
+    assert "daily_status_refresh" not in due_at(1, 5)
+
+
+def test_reconciler_runs_every_quarter_hour():
+    assert "reconcile_customer_directory" in due_at(13, 45)
+    assert "reconcile_customer_directory" not in due_at(13, 46)
+
+
+@pytest.mark.skipif(not os.environ.get("PARTNERHUB_TEST_REDIS"), reason="PARTNERHUB_TEST_REDIS names no Redis")
+def test_status_refresh_round_trips_through_a_redis_queue():
+    partner = PartnerFactory()
+    customer = upsert_customer(partner_id=partner.pk, record=CustomerRecord(uuid.uuid4(), "Acme", "US"))
+    today = date.today()
+    trial = SubscriptionRecord("Sub-r1", "trial", "active", today, end_on=today + timedelta(days=50))
+    upsert_subscriptions(customer=customer, records=[trial], refresh=False)
+    queue = RedisHuey(
+        name=f"partnerhub-test-{uuid.uuid4().hex}", url=os.environ["PARTNERHUB_TEST_REDIS"], results=False
+    )
+    refresh = queue.task(name="refresh_all_statuses")(customer_services.refresh_all_statuses)
+    try:
+        refresh()
+        assert queue.pending_count() == 1
+        queue.execute(queue.dequeue())
+        assert queue.pending_count() == 0
+    finally:
+        queue.storage.flush_all()
+    assert "trial" in Customer.objects.get(pk=customer.pk).status_list
