@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "subscriptions",
     "inventory",
     "calling",
+    "reports",
+    "resources",
     "ingest",
     "api",
 ]
