@@ -7,7 +7,7 @@ import uuid
 from typing import Self
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,13 @@ def encode_set(values: object) -> str:
 
 def decode_set(stored: str) -> list[str]:
     return [name for name in stored.split(",") if name]
+
+
+SORT_FIELDS = {"name": "name", "severity": "severity", "created": "created_at", "expiry": "next_expiry_on"}
+
+
+def _looks_like_org_id_part(text: str) -> bool:
+    return len(text) >= 4 and all(c in "0123456789abcdefABCDEF-" for c in text)
 
 
 class Lifecycle(models.TextChoices):
@@ -55,6 +62,48 @@ class CustomerQuerySet(models.QuerySet["Customer"]):
 
     def in_region(self, region: str) -> Self:
         return self.filter(region=region)
+
+    def search(self, text: str) -> Self:
+        """Free text over name, org id (any part of it) and external id."""
+        text = text.strip()
+        if not text:
+            return self
+        query = Q(name__icontains=text) | Q(external_id__icontains=text)
+        if _looks_like_org_id_part(text):
+            query |= Q(org_id__icontains=text)
+        return self.filter(query)
+
+    def managed_by(self, who: str, scope: Scope) -> Self:
+        """`partner`: managed by the scope's own partner org; `external`: seen through a grant to
+        an external admin (another partner's customer, or one of ours granted out); `me`:
+        assigned or granted to the signed-in admin."""
+        from accounts.models import AccessKind, CustomerAccess
+
+        if who == "partner":
+            return self.filter(partner_id=scope.partner_id)
+        if who == "external":
+            granted_out = CustomerAccess.objects.filter(kind=AccessKind.GRANTED).values("org_id")
+            return self.filter(~Q(partner_id=scope.partner_id) | Q(org_id__in=granted_out))
+        if who == "me":
+            return self.filter(org_id__in=CustomerAccess.objects.filter(admin_id=scope.admin_id).values("org_id"))
+        return self
+
+    def with_subscription_type(self, kind: str) -> Self:
+        """`paid`: has an active paid subscription; `trial`: has an active trial."""
+        status = {"paid": "subscription", "trial": "trial"}.get(kind)
+        return self.with_status(status) if status else self
+
+    def tagged(self, *tag_ids: int) -> Self:
+        """Customers carrying any of the given tags."""
+        return self.filter(tags__in=tag_ids).distinct() if tag_ids else self
+
+    def sorted_by(self, key: str) -> Self:
+        """Sort by `name`, `severity`, `created` or `expiry` (prefix `-` to reverse); ties break
+        on name and org id so pages never overlap."""
+        descending = key.startswith("-")
+        field = SORT_FIELDS.get(key.lstrip("-"), "name")
+        expression = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+        return self.order_by(expression, "name", "org_id")
 
 
 class Customer(models.Model):
@@ -120,6 +169,22 @@ class Tag(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["partner", "name"], name="unique_tag_name_per_partner")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedView(models.Model):
+    """A named set of customer-list filters that one admin saved to find again in one click."""
+
+    admin = models.ForeignKey("accounts.Admin", on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["admin", "name"], name="unique_saved_view_name")]
 
     def __str__(self) -> str:
         return self.name

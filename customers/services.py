@@ -1,10 +1,12 @@
 """Every change to the customer directory, and the refresh of its cached status flags."""
 
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -15,10 +17,11 @@ from accounts import audit
 from accounts.models import AccessKind, Admin, CustomerAccess
 from accounts.roles import Permission, Role
 from accounts.scope import NotAllowed, Scope
+from accounts.services import InvalidInput
 from regions.registry import Region, db_for
 
 from . import rules
-from .models import Customer, Lifecycle, encode_set
+from .models import Customer, Lifecycle, Tag, encode_set
 
 
 class CustomerConflict(ValueError):
@@ -291,3 +294,131 @@ def revoke_access(*, scope: Scope, org_id: uuid.UUID, admin: Admin) -> bool:
             before={"admin": admin.email},
         )
     return deleted > 0
+
+
+_TAG_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_TAG_NAME_MAX = 50  # Tag.name max_length
+
+
+def _clean_tag_name(scope: Scope, name: str, *, renaming: Tag | None = None) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("a tag needs a name")
+    if len(name) > _TAG_NAME_MAX:
+        raise InvalidInput(f"a tag name has at most {_TAG_NAME_MAX} characters")
+    same_name = Tag.objects.visible_to(scope).filter(name__iexact=name)
+    if renaming is not None:
+        same_name = same_name.exclude(pk=renaming.pk)
+    if same_name.exists():
+        raise InvalidInput(f"a tag named {name!r} already exists")
+    return name
+
+
+def _clean_tag_color(color: str) -> str:
+    if not _TAG_COLOR.match(color):
+        raise InvalidInput(f"tag colour {color!r} is not of the form #rrggbb")
+    return color.lower()
+
+
+@transaction.atomic
+def create_tag(*, scope: Scope, name: str, color: str = "#0d6efd") -> Tag:
+    """Create a tag of the scope's partner (visible to all its admins).
+
+    Raises NotAllowed without EDIT_TAGS, and InvalidInput for an empty or over-long name, a colour
+    that is not `#rrggbb`, or a name the partner already uses (names compare case-insensitively)."""
+    scope.require(Permission.EDIT_TAGS)
+    name = _clean_tag_name(scope, name)
+    tag = Tag.objects.create(partner_id=scope.partner_id, name=name, color=_clean_tag_color(color))
+    audit.record(
+        scope=scope, action="tag.create", obj_type="tag", obj_id=tag.pk, after={"name": name, "color": tag.color}
+    )
+    return tag
+
+
+@transaction.atomic
+def tag_customers(*, scope: Scope, tag: Tag, org_ids: Iterable[uuid.UUID]) -> int:
+    """Put `tag` on the given customers (idempotent); returns how many were newly tagged.
+
+    Raises NotAllowed without ASSIGN_TAGS, Tag.DoesNotExist for a tag of another partner, and
+    InvalidInput naming any org id that is not a customer visible to the scope (nothing is tagged
+    then)."""
+    scope.require(Permission.ASSIGN_TAGS)
+    tag = Tag.objects.visible_to(scope).get(pk=tag.pk)
+    wanted = set(org_ids)
+    visible = set(Customer.objects.visible_to(scope).filter(org_id__in=wanted).values_list("org_id", flat=True))
+    unknown = wanted - visible
+    if unknown:
+        raise InvalidInput(f"unknown customer(s): {', '.join(sorted(str(org_id) for org_id in unknown))}")
+    already = set(Customer.objects.filter(tags=tag, org_id__in=wanted).values_list("org_id", flat=True))
+    added = sorted(wanted - already, key=str)
+    through: Any = Customer.tags.through  # Any: the auto-created M2M model has no static type
+    through.objects.bulk_create([through(customer_id=org_id, tag_id=tag.pk) for org_id in added])
+    for org_id in added:
+        audit.record(
+            scope=scope,
+            action="customer.tag",
+            obj_type="customer",
+            obj_id=org_id,
+            org_id=org_id,
+            after={"tag": tag.name},
+        )
+    return len(added)
+
+
+@transaction.atomic
+def untag_customers(*, scope: Scope, tag: Tag, org_ids: Iterable[uuid.UUID]) -> int:
+    """Take `tag` off the given customers visible to the scope; returns how many lost it.
+    Raises NotAllowed without ASSIGN_TAGS and Tag.DoesNotExist for a tag of another partner."""
+    scope.require(Permission.ASSIGN_TAGS)
+    tag = Tag.objects.visible_to(scope).get(pk=tag.pk)
+    visible = Customer.objects.visible_to(scope).filter(org_id__in=set(org_ids), tags=tag)
+    removed = list(visible.values_list("org_id", flat=True))
+    through: Any = Customer.tags.through  # Any: the auto-created M2M model has no static type
+    through.objects.filter(tag_id=tag.pk, customer_id__in=removed).delete()
+    for org_id in removed:
+        audit.record(
+            scope=scope,
+            action="customer.untag",
+            obj_type="customer",
+            obj_id=org_id,
+            org_id=org_id,
+            before={"tag": tag.name},
+        )
+    return len(removed)
+
+
+@transaction.atomic
+def update_tag(*, scope: Scope, tag: Tag, name: str | None = None, color: str | None = None) -> Tag:
+    """Rename and/or recolour a tag of the scope's partner, with the same rules as create_tag."""
+    scope.require(Permission.EDIT_TAGS)
+    tag = Tag.objects.visible_to(scope).select_for_update().get(pk=tag.pk)
+    before = {"name": tag.name, "color": tag.color}
+    if name is not None:
+        tag.name = _clean_tag_name(scope, name, renaming=tag)
+    if color is not None:
+        tag.color = _clean_tag_color(color)
+    tag.save(update_fields=["name", "color"])
+    audit.record(
+        scope=scope,
+        action="tag.update",
+        obj_type="tag",
+        obj_id=tag.pk,
+        before=before,
+        after={"name": tag.name, "color": tag.color},
+    )
+    return tag
+
+
+@transaction.atomic
+def delete_tag(*, scope: Scope, tag: Tag) -> None:
+    """Delete a tag of the scope's partner; customers simply lose it."""
+    scope.require(Permission.EDIT_TAGS)
+    tag = Tag.objects.visible_to(scope).get(pk=tag.pk)
+    audit.record(
+        scope=scope,
+        action="tag.delete",
+        obj_type="tag",
+        obj_id=tag.pk,
+        before={"name": tag.name, "color": tag.color, "customers": Customer.objects.filter(tags=tag).count()},
+    )
+    tag.delete()

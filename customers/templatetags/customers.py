@@ -1,0 +1,45 @@
+"""Template helpers for customer statuses and products."""
+
+from django import template
+
+from customers.statuses import CustomerStatus, Product
+
+register = template.Library()
+
+# Bootstrap badge colours by urgency: red needs action now, amber soon, grey is information.
+_STATUS_STYLE: dict[str, str] = {
+    CustomerStatus.SUSPENDED: "text-bg-danger",
+    CustomerStatus.LICENSE_OVERAGE: "text-bg-danger",
+    CustomerStatus.EXPIRING_SOON: "text-bg-warning",
+    CustomerStatus.EXPIRED: "text-bg-secondary",
+    CustomerStatus.READY_FOR_ORDER_SETUP: "text-bg-info",
+    CustomerStatus.NO_RECENT_ACTIVITY: "text-bg-light border",
+    CustomerStatus.TRIAL: "text-bg-primary",
+    CustomerStatus.SUBSCRIPTION: "text-bg-success",
+}
+
+
+@register.filter
+def status_style(status: str) -> str:
+    return _STATUS_STYLE.get(status, "text-bg-light")
+
+
+@register.filter
+def status_label(status: str) -> str:
+    try:
+        return str(CustomerStatus(status).label)
+    except ValueError:
+        return status
+
+
+@register.filter
+def product_label(product: str) -> str:
+    try:
+        return str(Product(product).label)
+    except ValueError:
+        return product
+
+
+@register.filter
+def days_left(subscription: object, today: object) -> int | None:
+    return subscription.days_left(today)  # type: ignore[attr-defined]

@@ -1,0 +1,162 @@
+"""Customer pages: the list with its filters, CSV export, bulk tagging, saved views, and the
+customer page with its tabs."""
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseBase, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import scoped_view
+from accounts.middleware import PortalRequest
+from accounts.models import AuditEvent
+from accounts.roles import Permission
+from accounts.services import InvalidInput
+
+from . import queries, services
+from .export import csv_response
+from .filters import CustomerFilterSet
+from .forms import BulkTagForm, SavedViewForm
+from .models import Customer, SavedView, Tag
+from .queries import EXPORT_COLUMNS, customer_page, iter_customer_rows
+
+# Parameters that are part of a view (filters and sort), as opposed to the page number.
+_VIEW_PARAMS = ("q", "admin", "product", "status", "subscription_type", "tag", "region", "sort")
+
+
+def _view_query(params: QueryDict) -> str:
+    kept = QueryDict(mutable=True)
+    for name in _VIEW_PARAMS:
+        values = [v for v in params.getlist(name) if v]
+        if values:
+            kept.setlist(name, values)
+    return kept.urlencode()
+
+
+@require_GET
+@scoped_view
+def customer_list(request: PortalRequest) -> HttpResponse:
+    scope = request.scope
+    assert scope is not None
+    filters = CustomerFilterSet(request.GET or None, scope=scope)
+    page = customer_page(scope, filters.qs, page=request.GET.get("page", 1))
+    context = {
+        "filters": filters,
+        "page": page,
+        "view_query": _view_query(request.GET),
+        "tags": list(Tag.objects.visible_to(scope)),
+        "saved_views": list(SavedView.objects.filter(admin_id=scope.admin_id)),
+        "may_assign_tags": scope.can(Permission.ASSIGN_TAGS),
+        "may_edit_tags": scope.can(Permission.EDIT_TAGS),
+        "may_manage_trials": scope.can(Permission.MANAGE_TRIALS),
+    }
+    template = "customers/list.html#results" if request.htmx and not request.htmx.boosted else "customers/list.html"
+    return render(request, template, context)
+
+
+@require_GET
+@scoped_view
+def customer_export(request: PortalRequest) -> HttpResponseBase:
+    scope = request.scope
+    assert scope is not None
+    filters = CustomerFilterSet(request.GET or None, scope=scope)
+    filename = f"customers_{timezone.now():%Y-%m-%d}.csv"
+    return csv_response(filename, EXPORT_COLUMNS, iter_customer_rows(scope, filters.qs))
+
+
+@require_POST
+@scoped_view
+def bulk_tag(request: PortalRequest) -> HttpResponse:
+    scope = request.scope
+    assert scope is not None
+    form = BulkTagForm(request.POST, scope=scope)
+    back = f"{redirect('customers:list').url}?{request.POST.get('return_query', '')}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(back)
+    tag, org_ids = form.cleaned_data["tag"], [c.org_id for c in form.cleaned_data["org_ids"]]
+    try:
+        if form.cleaned_data["action"] == "add":
+            changed = services.tag_customers(scope=scope, tag=tag, org_ids=org_ids)
+            messages.success(request, _("Tag “%(tag)s” added to %(n)d customer(s).") % {"tag": tag.name, "n": changed})
+        else:
+            changed = services.untag_customers(scope=scope, tag=tag, org_ids=org_ids)
+            messages.success(
+                request, _("Tag “%(tag)s” removed from %(n)d customer(s).") % {"tag": tag.name, "n": changed}
+            )
+    except InvalidInput as error:
+        messages.error(request, str(error))
+    return redirect(back)
+
+
+@require_POST
+@scoped_view
+def save_view(request: PortalRequest) -> HttpResponse:
+    scope = request.scope
+    assert scope is not None
+    form = SavedViewForm(request.POST)
+    query = _view_query(QueryDict(request.POST.get("query", "")))
+    if form.is_valid():
+        SavedView.objects.update_or_create(
+            admin_id=scope.admin_id, name=form.cleaned_data["name"].strip(), defaults={"query": query}
+        )
+        messages.success(request, _("View “%(name)s” saved.") % {"name": form.cleaned_data["name"].strip()})
+    else:
+        messages.error(request, _("A saved view needs a name of at most 80 characters."))
+    return redirect(f"{redirect('customers:list').url}?{query}")
+
+
+@require_POST
+@scoped_view
+def delete_view(request: PortalRequest, pk: int) -> HttpResponse:
+    scope = request.scope
+    assert scope is not None
+    view = get_object_or_404(SavedView, pk=pk, admin_id=scope.admin_id)
+    view.delete()
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("customers:list")
+
+
+_TABS = ("subscriptions", "trials", "admins")
+
+
+@require_GET
+@scoped_view
+def customer_detail(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
+    scope = request.scope
+    assert scope is not None
+    detail = queries.customer_detail(scope, org_id)
+    tab = request.GET.get("tab") if request.GET.get("tab") in _TABS else "subscriptions"
+    context = {
+        "detail": detail,
+        "customer": detail.row,
+        "tab": tab,
+        "today": timezone.now().date(),
+        "tags": list(Tag.objects.visible_to(scope)),
+        "audit_events": list(AuditEvent.objects.filter(org_id=org_id).select_related("actor")[:20]),
+        "may_assign_tags": scope.can(Permission.ASSIGN_TAGS),
+        "may_manage_trials": scope.can(Permission.MANAGE_TRIALS),
+        "may_manage_assignments": scope.can(Permission.MANAGE_ASSIGNMENTS),
+    }
+    template = "customers/detail.html#tab" if request.htmx and not request.htmx.boosted else "customers/detail.html"
+    return render(request, template, context)
+
+
+@require_POST
+@scoped_view
+def customer_tags(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
+    """Add or remove one tag on this customer."""
+    scope = request.scope
+    assert scope is not None
+    customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
+    tag = get_object_or_404(Tag.objects.visible_to(scope), pk=request.POST.get("tag") or 0)
+    if request.POST.get("action") == "remove":
+        services.untag_customers(scope=scope, tag=tag, org_ids=[customer.org_id])
+    else:
+        services.tag_customers(scope=scope, tag=tag, org_ids=[customer.org_id])
+    return redirect("customers:detail", org_id=customer.org_id)
