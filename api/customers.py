@@ -1,21 +1,28 @@
-"""Customers: the directory as the signed-in admin may see it."""
+"""Customers, tags and trials: the directory as the token's admin may see it."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
-from django.db.models import Q
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from accounts.roles import Permission
 from accounts.scope import Scope
-from customers.models import Customer
+from customers import queries
+from customers.filters import CustomerFilterSet
 
+from .errors import ApiError
 from .schemas import ErrorOut
 
 router = Router(tags=["customers"])
+
+
+class TagOut(Schema):
+    id: int
+    name: str
+    color: str
 
 
 class CustomerOut(Schema):
@@ -27,20 +34,24 @@ class CustomerOut(Schema):
     tags: list[str]
     external_id: str
     managed_by: str
+    managing_partner: str
     last_admin_activity_at: datetime | None
+    created_at: datetime
 
     @staticmethod
-    def from_customer(customer: Customer, scope: Scope) -> "CustomerOut":
+    def of(row: queries.CustomerRow) -> "CustomerOut":
         return CustomerOut(
-            org_id=customer.org_id,
-            name=customer.name,
-            region=customer.region,
-            statuses=customer.status_list,
-            products=customer.product_list,
-            tags=[tag.name for tag in customer.tags.all()],
-            external_id=customer.external_id,
-            managed_by="partner" if customer.partner_id == scope.partner_id else "external",
-            last_admin_activity_at=customer.last_admin_activity_at,
+            org_id=row.org_id,
+            name=row.name,
+            region=row.region,
+            statuses=list(row.statuses),
+            products=list(row.products),
+            tags=[t.name for t in row.tags],
+            external_id=row.external_id,
+            managed_by=row.managed_by,
+            managing_partner=row.managing_partner,
+            last_admin_activity_at=row.last_admin_activity_at,
+            created_at=row.created_at,
         )
 
 
@@ -49,38 +60,112 @@ class CustomerPage(Schema):
     items: list[CustomerOut]
 
 
-class CustomerQuery(Schema):
-    q: str = ""
-    region: str | None = None
-    status: list[str] = Field(default_factory=list)
+class Paging(Schema):
     limit: int = Field(50, ge=1, le=1000)
     offset: int = Field(0, ge=0)
 
 
-def _scope(request: HttpRequest) -> Scope:
+class LicenseLineOut(Schema):
+    product: str
+    sku: str
+    quantity: int
+    assigned: int
+    used: int
+    available: int
+
+
+class InvoiceOut(Schema):
+    number: str
+    issued_on: date
+    due_on: date
+    total_amount: Decimal
+    currency: str
+    status: str
+
+
+class OrderOut(Schema):
+    number: str
+    ordered_on: date
+    kind: str
+    lines: list[dict[str, object]]
+
+
+class SubscriptionOut(Schema):
+    subscription_id: str
+    kind: str
+    state: str
+    start_on: date
+    end_on: date | None
+    renewal_on: date | None
+    auto_renew: bool
+    license_lines: list[LicenseLineOut]
+    invoices: list[InvoiceOut]
+    orders: list[OrderOut]
+
+
+class AdminOut(Schema):
+    email: str
+    display_name: str
+    role: str
+    access: str
+
+
+class CustomerDetailOut(CustomerOut):
+    subscriptions: list[SubscriptionOut]
+    trials: list[SubscriptionOut]
+    admins: list[AdminOut]
+
+
+def scope_of(request: HttpRequest, permission: Permission = Permission.VIEW_CUSTOMERS) -> Scope:
     scope: Scope = request.auth  # type: ignore[attr-defined]
-    scope.require(Permission.VIEW_CUSTOMERS)
+    scope.require(permission)
     return scope
 
 
-@router.get("/customers", response={200: CustomerPage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
-def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> CustomerPage:
-    scope = _scope(request)
-    customers = Customer.objects.visible_to(scope)
-    if query.q:
-        customers = customers.filter(
-            Q(name__icontains=query.q) | Q(org_id__istartswith=query.q) | Q(external_id=query.q)
-        )
-    if query.region:
-        customers = customers.in_region(query.region.upper())
-    if query.status:
-        customers = customers.with_status(*query.status)
-    page = customers.prefetch_related("tags").order_by("name", "org_id")[query.offset : query.offset + query.limit]
-    return CustomerPage(count=customers.count(), items=[CustomerOut.from_customer(c, scope) for c in page])
+def _subscription(view: queries.SubscriptionView) -> SubscriptionOut:
+    return SubscriptionOut(
+        subscription_id=view.subscription_id,
+        kind=view.kind,
+        state=view.state,
+        start_on=view.start_on,
+        end_on=view.end_on,
+        renewal_on=view.renewal_on,
+        auto_renew=view.auto_renew,
+        license_lines=[LicenseLineOut.model_validate(line, from_attributes=True) for line in view.license_lines],
+        invoices=[InvoiceOut.model_validate(i, from_attributes=True) for i in view.invoices],
+        orders=[
+            OrderOut(number=o.number, ordered_on=o.ordered_on, kind=o.kind, lines=list(o.lines)) for o in view.orders
+        ],
+    )
 
 
-@router.get("/customers/{org_id}", response={200: CustomerOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def get_customer(request: HttpRequest, org_id: uuid.UUID) -> CustomerOut:
-    scope = _scope(request)
-    customer = get_object_or_404(Customer.objects.visible_to(scope).prefetch_related("tags"), org_id=org_id)
-    return CustomerOut.from_customer(customer, scope)
+@router.get(
+    "/customers",
+    response={200: CustomerPage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="List customers",
+    description="Query parameters match the customer list page: q, status, product, tag (id), admin, "
+    "subscription_type, region, sort; each of status, product and tag may repeat.",
+)
+def list_customers(request: HttpRequest, paging: Query[Paging]) -> CustomerPage:
+    scope = scope_of(request)
+    filters = CustomerFilterSet(request.GET, scope=scope)
+    if not filters.form.is_valid():
+        errors = [{"field": name, "message": str(msg)} for name, msgs in filters.form.errors.items() for msg in msgs]
+        raise ApiError(422, "The request is not valid.", errors)
+    count, rows = queries.customer_slice(scope, filters.qs, offset=paging.offset, limit=paging.limit)
+    return CustomerPage(count=count, items=[CustomerOut.of(r) for r in rows])
+
+
+@router.get("/customers/{org_id}", response={200: CustomerDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def get_customer(request: HttpRequest, org_id: uuid.UUID) -> CustomerDetailOut:
+    scope = scope_of(request)
+    detail = queries.customer_detail(scope, org_id)
+    base = CustomerOut.of(detail.row)
+    return CustomerDetailOut(
+        **base.model_dump(),
+        subscriptions=[_subscription(s) for s in detail.subscriptions],
+        trials=[_subscription(s) for s in detail.trials],
+        admins=[
+            AdminOut(email=a.email, display_name=a.display_name, role=a.role, access=a.access) for a in detail.admins
+        ],
+    )

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from . import customers, errors
+from . import customers, errors, tags
 from .auth import TokenAuth
 
 api = NinjaAPI(
@@ -14,3 +14,4 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/", customers.router)
+api.add_router("/", tags.router)

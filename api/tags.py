@@ -1,0 +1,117 @@
+"""Tags of the partner, and tagging one customer."""
+
+import uuid
+
+from django.db.models import Count
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from accounts.roles import Permission
+from accounts.services import InvalidInput
+from customers import services
+from customers.models import Customer, Tag
+
+from .customers import scope_of
+from .errors import ApiError
+from .schemas import ErrorOut
+
+router = Router(tags=["tags"])
+
+
+class TagOut(Schema):
+    id: int
+    name: str
+    color: str
+    customers: int = 0
+
+
+class TagIn(Schema):
+    name: str = Field(min_length=1, max_length=50)
+    color: str = Field("#0d6efd", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class TagPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=50)
+    color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
+
+
+class TagList(Schema):
+    count: int
+    items: list[TagOut]
+
+
+class CustomerTagIn(Schema):
+    tag: str = Field(description="the tag's id or its name")
+
+
+def _out(tag: Tag) -> TagOut:
+    return TagOut(id=tag.pk, name=tag.name, color=tag.color, customers=getattr(tag, "customer_count", 0))
+
+
+def _tag(request: HttpRequest, key: str) -> Tag:
+    """A tag of the admin's partner by id or by name (404 otherwise)."""
+    tags = Tag.objects.visible_to(scope_of(request))
+    found = tags.filter(pk=int(key)).first() if key.isdigit() else None
+    return found or get_object_or_404(tags, name__iexact=key)
+
+
+def _invalid(error: InvalidInput) -> ApiError:
+    status = 409 if "already exists" in str(error) else 422
+    return ApiError(status, str(error))
+
+
+@router.get("/tags", response={200: TagList, 401: ErrorOut, 403: ErrorOut})
+def list_tags(request: HttpRequest) -> TagList:
+    tags = Tag.objects.visible_to(scope_of(request)).annotate(customer_count=Count("customers"))
+    return TagList(count=len(tags), items=[_out(t) for t in tags])
+
+
+@router.post("/tags", response={201: TagOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+def create_tag(request: HttpRequest, payload: TagIn) -> Status[TagOut]:
+    scope = scope_of(request, Permission.EDIT_TAGS)
+    try:
+        tag = services.create_tag(scope=scope, name=payload.name, color=payload.color)
+    except InvalidInput as error:
+        raise _invalid(error) from error
+    return Status(201, _out(tag))
+
+
+@router.patch(
+    "/tags/{key}", response={200: TagOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+)
+def update_tag(request: HttpRequest, key: str, payload: TagPatch) -> TagOut:
+    scope = scope_of(request, Permission.EDIT_TAGS)
+    try:
+        tag = services.update_tag(scope=scope, tag=_tag(request, key), name=payload.name, color=payload.color)
+    except InvalidInput as error:
+        raise _invalid(error) from error
+    return _out(tag)
+
+
+@router.delete("/tags/{key}", response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def delete_tag(request: HttpRequest, key: str) -> Status[None]:
+    scope = scope_of(request, Permission.EDIT_TAGS)
+    services.delete_tag(scope=scope, tag=_tag(request, key))
+    return Status(204, None)
+
+
+@router.post(
+    "/customers/{org_id}/tags", response={200: TagList, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def tag_customer(request: HttpRequest, org_id: uuid.UUID, payload: CustomerTagIn) -> TagList:
+    scope = scope_of(request, Permission.ASSIGN_TAGS)
+    customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
+    services.tag_customers(scope=scope, tag=_tag(request, payload.tag), org_ids=[customer.org_id])
+    tags = list(customer.tags.all())
+    return TagList(count=len(tags), items=[_out(t) for t in tags])
+
+
+@router.delete("/customers/{org_id}/tags/{key}", response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def untag_customer(request: HttpRequest, org_id: uuid.UUID, key: str) -> Status[None]:
+    scope = scope_of(request, Permission.ASSIGN_TAGS)
+    customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
+    services.untag_customers(scope=scope, tag=_tag(request, key), org_ids=[customer.org_id])
+    return Status(204, None)
