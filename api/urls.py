@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from . import customers, errors, tags
+from . import customers, errors, tags, trials
 from .auth import TokenAuth
 
 api = NinjaAPI(
@@ -15,3 +15,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", customers.router)
 api.add_router("/", tags.router)
+api.add_router("/", trials.router)

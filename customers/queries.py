@@ -199,6 +199,10 @@ class CustomerDetail:
         return tuple(s for s in self.subscriptions if s.kind == "trial")
 
     @property
+    def running_trial(self) -> SubscriptionView | None:
+        return next((s for s in self.trials if s.state == "active"), None)
+
+    @property
     def paid(self) -> tuple[SubscriptionView, ...]:
         return tuple(s for s in self.subscriptions if s.kind == "paid")
 

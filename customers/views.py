@@ -6,6 +6,7 @@ import uuid
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -52,6 +53,7 @@ def customer_list(request: PortalRequest) -> HttpResponse:
         "may_assign_tags": scope.can(Permission.ASSIGN_TAGS),
         "may_edit_tags": scope.can(Permission.EDIT_TAGS),
         "may_manage_trials": scope.can(Permission.MANAGE_TRIALS),
+        "trial_url": reverse("trials:start"),
     }
     template = "customers/list.html#results" if request.htmx and not request.htmx.boosted else "customers/list.html"
     return render(request, template, context)

@@ -40,6 +40,8 @@ class Subscription(RegionRow):
     auto_renew = models.BooleanField(default=False)
     renewal_on = models.DateField(null=True, blank=True)
     trial_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The customer admin invited with a trial; kept in the region with the rest of the customer's data.
+    contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -1,18 +1,34 @@
 """Writes of subscriptions, license lines, snapshots, invoices and orders into the customer's
 region database. Callers resolve the customer through the directory (and the scope) first."""
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
-from customers.models import Customer
+from accounts import audit
+from accounts.models import AccessKind, CustomerAccess
+from accounts.roles import Permission
+from accounts.scope import Scope
+from customers.models import Customer, Lifecycle
 from customers.services import refresh_statuses
 from regions.context import region_atomic
+from regions.registry import Region
 
-from .models import Invoice, LicenseLine, LicenseSnapshot, Order, Subscription
+from . import rules
+from .models import (
+    Invoice,
+    LicenseLine,
+    LicenseSnapshot,
+    Order,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionState,
+)
 
 
 class SubscriptionConflict(ValueError):
@@ -215,3 +231,169 @@ def upsert_orders(*, customer: Customer, records: Sequence[OrderRecord]) -> int:
                 },
             )
     return len(records)
+
+
+class TrialRefused(ValueError):
+    """The trial action does not apply (a trial is already running, the trial has ended...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomer:
+    name: str
+    admin_email: str
+    region: str
+
+
+def _trial_lines(products: Sequence[str], licenses: int) -> tuple[LicenseLineRecord, ...]:
+    return tuple(LicenseLineRecord(product=p, sku=f"{p.upper()}-TRIAL", quantity=licenses) for p in products)
+
+
+def start_trial(
+    *,
+    scope: Scope,
+    products: Sequence[str],
+    licenses: int,
+    days: int,
+    today: date,
+    customer: Customer | None = None,
+    new_customer: NewCustomer | None = None,
+) -> Subscription:
+    """Start a trial for an existing customer of the scope, or for a new customer.
+
+    A new customer is written in two steps (DESIGN 8): its directory row as `pending`, then the
+    trial in its region, then the row becomes `active`; the reconciler finishes a crash between.
+    Raises NotAllowed without MANAGE_TRIALS, TrialRefused when a trial is already running, and
+    ValueError for a length other than 30/60/90 days or an empty product list."""
+    scope.require(Permission.MANAGE_TRIALS)
+    if not products:
+        raise TrialRefused("choose at least one product")
+    if licenses < 1:
+        raise TrialRefused("a trial needs at least one license")
+    end_on = rules.trial_end_date(today, days)
+    contact = ""
+    if customer is None:
+        if new_customer is None:
+            raise TrialRefused("choose an existing customer or describe a new one")
+        customer = _register_new_customer(scope, new_customer)
+        contact = new_customer.admin_email
+    elif not Customer.objects.visible_to(scope).filter(org_id=customer.org_id).exists():
+        raise Customer.DoesNotExist(f"customer {customer.org_id} not found")
+    with region_atomic(customer.region):
+        if Subscription.objects.filter(org_id=customer.org_id, kind=SubscriptionKind.TRIAL, state="active").exists():
+            raise TrialRefused(f"{customer.name} already has a trial running")
+        trial = Subscription.objects.create(
+            subscription_id=rules.new_subscription_id("Trial"),
+            org_id=customer.org_id,
+            partner_id=customer.partner_id,
+            kind=SubscriptionKind.TRIAL,
+            state=SubscriptionState.ACTIVE,
+            start_on=today,
+            end_on=end_on,
+            trial_days=days,
+            contact_email=contact,
+        )
+        for line in _trial_lines(products, licenses):
+            LicenseLine.objects.create(
+                subscription=trial,
+                org_id=customer.org_id,
+                partner_id=customer.partner_id,
+                product=line.product,
+                sku=line.sku,
+                quantity=line.quantity,
+            )
+    Customer.objects.filter(pk=customer.pk, lifecycle=Lifecycle.PENDING).update(lifecycle=Lifecycle.ACTIVE)
+    refresh_statuses(org_ids=[customer.org_id], today=today)
+    audit.record(
+        scope=scope,
+        action="trial.start",
+        obj_type="subscription",
+        obj_id=trial.subscription_id,
+        org_id=customer.org_id,
+        after={"products": list(products), "licenses": licenses, "days": days},
+    )
+    return trial
+
+
+@transaction.atomic
+def _register_new_customer(scope: Scope, new: NewCustomer) -> Customer:
+    if new.region not in Region.values:
+        raise TrialRefused(f"unknown region {new.region!r}")
+    name = " ".join(new.name.split())
+    if not name:
+        raise TrialRefused("a new customer needs a name")
+    customer = Customer.objects.create(
+        org_id=uuid.uuid4(), name=name, partner_id=scope.partner_id, region=new.region, lifecycle=Lifecycle.PENDING
+    )
+    if scope.customer_ids is not None:
+        # A partner admin who creates a customer must be able to see it afterwards.
+        CustomerAccess.objects.create(admin_id=scope.admin_id, org_id=customer.org_id, kind=AccessKind.ASSIGNED)
+    audit.record(
+        scope=scope,
+        action="customer.create",
+        obj_type="customer",
+        obj_id=customer.org_id,
+        org_id=customer.org_id,
+        after={"name": name, "region": new.region, "admin_email": "(region)"},
+    )
+    return customer
+
+
+def change_trial(*, scope: Scope, customer: Customer, subscription_id: str, action: str, today: date) -> Subscription:
+    """Extend (30 days from today), end, or convert a running trial of a customer in scope.
+
+    Converting creates an active paid subscription with the trial's lines for a one-year term
+    and ends the trial. Raises Customer.DoesNotExist out of scope, Subscription.DoesNotExist for
+    a trial the customer does not have, TrialRefused when the trial is not running."""
+    scope.require(Permission.MANAGE_TRIALS)
+    customer = Customer.objects.visible_to(scope).get(org_id=customer.org_id)
+    with region_atomic(customer.region):
+        trial = Subscription.objects.select_for_update().get(
+            org_id=customer.org_id, subscription_id=subscription_id, kind=SubscriptionKind.TRIAL
+        )
+        if trial.state != SubscriptionState.ACTIVE:
+            raise TrialRefused(f"trial {subscription_id} is not running")
+        before = {"state": trial.state, "end_on": trial.end_on}
+        result = trial
+        if action == "extend":
+            trial.end_on = rules.extended_trial_end(today)
+        elif action in {"end", "convert"}:
+            trial.state = SubscriptionState.EXPIRED
+            trial.end_on = today
+        else:
+            raise TrialRefused(f"unknown trial action {action!r}")
+        trial.updated_at = timezone.now()
+        trial.save()
+        if action == "convert":
+            result = Subscription.objects.create(
+                subscription_id=rules.new_subscription_id("Sub"),
+                org_id=customer.org_id,
+                partner_id=customer.partner_id,
+                kind=SubscriptionKind.PAID,
+                state=SubscriptionState.ACTIVE,
+                start_on=today,
+                end_on=today + timedelta(days=rules.PAID_TERM_DAYS),
+                renewal_on=today + timedelta(days=rules.PAID_TERM_DAYS),
+                auto_renew=True,
+            )
+            for line in trial.license_lines.all():
+                LicenseLine.objects.create(
+                    subscription=result,
+                    org_id=customer.org_id,
+                    partner_id=customer.partner_id,
+                    product=line.product,
+                    sku=line.sku.replace("-TRIAL", "-PAID"),
+                    quantity=line.quantity,
+                    assigned=line.assigned,
+                    used=line.used,
+                )
+    refresh_statuses(org_ids=[customer.org_id], today=today)
+    audit.record(
+        scope=scope,
+        action=f"trial.{action}",
+        obj_type="subscription",
+        obj_id=subscription_id,
+        org_id=customer.org_id,
+        before=before,
+        after={"state": trial.state, "end_on": trial.end_on, "paid_subscription": result.subscription_id},
+    )
+    return result
