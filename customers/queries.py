@@ -39,6 +39,7 @@ class CustomerRow:
     external_id: str
     managed_by: str  # "partner" or "external"
     managing_partner: str
+    partner_id: int
     last_admin_activity_at: datetime | None
     created_at: datetime
 
@@ -64,6 +65,7 @@ def _row(customer: Customer, scope: Scope) -> CustomerRow:
         external_id=customer.external_id,
         managed_by="partner" if customer.partner_id == scope.partner_id else "external",
         managing_partner=customer.partner.name,
+        partner_id=customer.partner_id,
         last_admin_activity_at=customer.last_admin_activity_at,
         created_at=customer.created_at,
     )

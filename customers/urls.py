@@ -11,4 +11,5 @@ urlpatterns = [
     path("views/<int:pk>/delete", views.delete_view, name="delete_view"),
     path("<uuid:org_id>/", views.customer_detail, name="detail"),
     path("<uuid:org_id>/tags", views.customer_tags, name="tags"),
+    path("<uuid:org_id>/access", views.customer_access, name="access"),
 ]

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import scoped_view
 from accounts.middleware import PortalRequest
-from accounts.models import AuditEvent
-from accounts.roles import Permission
+from accounts.models import Admin, AuditEvent
+from accounts.roles import Permission, Role
 from accounts.services import InvalidInput
 
 from . import queries, services
@@ -144,6 +144,12 @@ def customer_detail(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
         "may_assign_tags": scope.can(Permission.ASSIGN_TAGS),
         "may_manage_trials": scope.can(Permission.MANAGE_TRIALS),
         "may_manage_assignments": scope.can(Permission.MANAGE_ASSIGNMENTS),
+        "assignable_admins": list(
+            Admin.objects.filter(partner_id=detail.row.partner_id, role=Role.PARTNER_ADMIN, is_active=True)
+            .exclude(pk__in=[a.admin_id for a in detail.admins])
+            .order_by("email")
+        ),
+        "may_grant": detail.row.partner_id == scope.partner_id and scope.can(Permission.MANAGE_ASSIGNMENTS),
     }
     template = "customers/detail.html#tab" if request.htmx and not request.htmx.boosted else "customers/detail.html"
     return render(request, template, context)
@@ -162,3 +168,31 @@ def customer_tags(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
     else:
         services.tag_customers(scope=scope, tag=tag, org_ids=[customer.org_id])
     return redirect("customers:detail", org_id=customer.org_id)
+
+
+@require_POST
+@scoped_view
+def customer_access(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
+    """Assign or unassign a partner admin, or grant or revoke an external admin, on one customer."""
+    scope = request.scope
+    assert scope is not None
+    customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
+    email = request.POST.get("email", "").strip().lower()
+    admin = Admin.objects.filter(email=email, is_active=True).first()
+    action = request.POST.get("action")
+    back = redirect(f"{reverse('customers:detail', args=[customer.org_id])}?tab=admins")
+    if admin is None:
+        messages.error(request, _("No active admin with e-mail %(email)s.") % {"email": email or "—"})
+        return back
+    try:
+        if action == "assign":
+            services.assign_admin(scope=scope, org_id=customer.org_id, admin=admin)
+        elif action == "grant":
+            services.grant_external(scope=scope, org_id=customer.org_id, admin=admin)
+        else:
+            services.revoke_access(scope=scope, org_id=customer.org_id, admin=admin)
+    except services.CustomerConflict as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Access of %(email)s updated.") % {"email": admin.email})
+    return back
