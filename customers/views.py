@@ -4,12 +4,13 @@ customer page with its tabs."""
 import uuid
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import scoped_view
 from accounts.middleware import PortalRequest
@@ -196,3 +197,32 @@ def customer_access(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
     else:
         messages.success(request, _("Access of %(email)s updated.") % {"email": admin.email})
     return back
+
+
+@require_http_methods(["GET", "POST"])
+@scoped_view
+def tag_list(request: PortalRequest) -> HttpResponse:
+    """The partner's tags: every admin sees them; full and partner admins create, rename,
+    recolour and delete them."""
+    scope = request.scope
+    assert scope is not None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "create":
+                services.create_tag(scope=scope, name=request.POST.get("name", ""), color=request.POST.get("color", ""))
+            else:
+                tag = get_object_or_404(Tag.objects.visible_to(scope), pk=request.POST.get("tag") or 0)
+                if action == "delete":
+                    services.delete_tag(scope=scope, tag=tag)
+                else:
+                    services.update_tag(
+                        scope=scope, tag=tag, name=request.POST.get("name"), color=request.POST.get("color")
+                    )
+        except InvalidInput as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Tags updated."))
+        return redirect("customers:tags_page")
+    tags = Tag.objects.visible_to(scope).annotate(customer_count=Count("customers"))
+    return render(request, "customers/tags.html", {"tags": tags, "may_edit_tags": scope.can(Permission.EDIT_TAGS)})

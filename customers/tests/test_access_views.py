@@ -61,3 +61,29 @@ def test_other_partners_customer_is_404(client, setup):
     client.force_login(full)
     response = client.post(f"/customers/{foreign.org_id}/access", {"email": full.email, "action": "assign"})
     assert response.status_code == 404
+
+
+def test_tags_page_creates_renames_and_deletes(client, setup):
+    from customers.models import Tag
+
+    _partner, _other, _customer, full = setup
+    client.force_login(full)
+    client.post("/customers/tags/", {"action": "create", "name": "Renewal Q1", "color": "#112233"})
+    tag = Tag.objects.get()
+    client.post("/customers/tags/", {"action": "update", "tag": tag.pk, "name": "Renewal Q2", "color": "#445566"})
+    tag.refresh_from_db()
+    assert (tag.name, tag.color) == ("Renewal Q2", "#445566")
+    client.post("/customers/tags/", {"action": "delete", "tag": tag.pk})
+    assert not Tag.objects.exists()
+
+
+def test_tags_page_shows_tags_to_read_only_admin_but_refuses_changes(client, setup):
+    from customers.models import Tag
+    from customers.tests.factories import TagFactory
+
+    partner, _other, _customer, _full = setup
+    TagFactory(partner=partner, name="vip")
+    client.force_login(AdminFactory(partner=partner, role="read_only"))
+    assert [t.name for t in client.get("/customers/tags/").context["tags"]] == ["vip"]
+    assert client.post("/customers/tags/", {"action": "create", "name": "x", "color": "#000000"}).status_code == 403
+    assert Tag.objects.count() == 1
