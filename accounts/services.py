@@ -122,3 +122,58 @@ def create_token(*, admin: Admin, scopes: Iterable[str], name: str = "") -> tupl
         after={"admin": admin.email, "scopes": token.scopes},
     )
     return token, raw
+
+
+@transaction.atomic
+def change_role(*, scope: Scope, admin: Admin, role: str) -> Admin:
+    """Give an admin of the scope's partner another role.
+
+    Refused for the acting admin itself: nobody locks themselves out, and since only full admins
+    manage admins, the partner always keeps at least one active full admin. Customer assignments stay, so a partner admin promoted
+    and later demoted again keeps its customers."""
+    scope.require(Permission.MANAGE_ADMINS)
+    admin = Admin.objects.select_for_update().get(pk=admin.pk, partner_id=scope.partner_id)
+    if role not in Role.values:
+        raise InvalidInput(f"unknown role {role!r}; expected one of {', '.join(Role.values)}")
+    if admin.pk == scope.admin_id:
+        raise InvalidInput("you cannot change your own role")
+    before = {"role": admin.role}
+    admin.role = role
+    admin.save(update_fields=["role"])
+    audit.record(
+        scope=scope, action="admin.change_role", obj_type="admin", obj_id=admin.pk, before=before, after={"role": role}
+    )
+    return admin
+
+
+@transaction.atomic
+def set_admin_active(*, scope: Scope, admin: Admin, active: bool) -> Admin:
+    """Deactivate (or reactivate) an admin of the scope's partner. A deactivated admin's sessions
+    stop working at its next request and its API tokens are revoked."""
+    scope.require(Permission.MANAGE_ADMINS)
+    admin = Admin.objects.select_for_update().get(pk=admin.pk, partner_id=scope.partner_id)
+    if admin.pk == scope.admin_id and not active:
+        raise InvalidInput("you cannot deactivate yourself")
+    if not active:
+        ApiToken.objects.filter(admin=admin, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    admin.is_active = active
+    admin.save(update_fields=["is_active"])
+    audit.record(
+        scope=scope,
+        action="admin.activate" if active else "admin.deactivate",
+        obj_type="admin",
+        obj_id=admin.pk,
+        after={"is_active": active},
+    )
+    return admin
+
+
+@transaction.atomic
+def revoke_token(*, admin: Admin, token_id: int) -> bool:
+    """Revoke one of the admin's own tokens; False when it has no such live token."""
+    revoked = ApiToken.objects.filter(pk=token_id, admin=admin, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        audit.record(scope=None, action="token.revoke", obj_type="token", obj_id=token_id, partner_id=admin.partner_id)
+    return revoked > 0
