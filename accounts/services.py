@@ -129,8 +129,8 @@ def change_role(*, scope: Scope, admin: Admin, role: str) -> Admin:
     """Give an admin of the scope's partner another role.
 
     Refused for the acting admin itself: nobody locks themselves out, and since only full admins
-    manage admins, the partner always keeps at least one active full admin. Customer assignments stay, so a partner admin promoted
-    and later demoted again keeps its customers."""
+    manage admins, the partner always keeps at least one active full admin. Customer assignments
+    stay, so a partner admin promoted and later demoted again keeps its customers."""
     scope.require(Permission.MANAGE_ADMINS)
     admin = Admin.objects.select_for_update().get(pk=admin.pk, partner_id=scope.partner_id)
     if role not in Role.values:
