@@ -102,8 +102,9 @@ def delete_tag(request: HttpRequest, key: str) -> Status[None]:
     "/customers/{org_id}/tags", response={200: TagList, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 )
 def tag_customer(request: HttpRequest, org_id: uuid.UUID, payload: CustomerTagIn) -> TagList:
-    scope = scope_of(request, Permission.ASSIGN_TAGS)
+    scope = scope_of(request)
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
+    scope.require(Permission.ASSIGN_TAGS)
     services.tag_customers(scope=scope, tag=_tag(request, payload.tag), org_ids=[customer.org_id])
     tags = list(customer.tags.all())
     return TagList(count=len(tags), items=[_out(t) for t in tags])
@@ -111,7 +112,8 @@ def tag_customer(request: HttpRequest, org_id: uuid.UUID, payload: CustomerTagIn
 
 @router.delete("/customers/{org_id}/tags/{key}", response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def untag_customer(request: HttpRequest, org_id: uuid.UUID, key: str) -> Status[None]:
-    scope = scope_of(request, Permission.ASSIGN_TAGS)
+    scope = scope_of(request)
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
+    scope.require(Permission.ASSIGN_TAGS)
     services.untag_customers(scope=scope, tag=_tag(request, key), org_ids=[customer.org_id])
     return Status(204, None)

@@ -83,10 +83,11 @@ def _out(sub: Subscription) -> TrialOut:
     "/trials", response={201: TrialOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 )
 def start_trial(request: HttpRequest, payload: TrialIn) -> Status[TrialOut]:
-    scope = scope_of(request, Permission.MANAGE_TRIALS)
+    scope = scope_of(request)
     customer = None
     if payload.org_id is not None:
         customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=payload.org_id)
+    scope.require(Permission.MANAGE_TRIALS)
     new = None
     if payload.new_customer is not None:
         n = payload.new_customer
@@ -114,8 +115,9 @@ def start_trial(request: HttpRequest, payload: TrialIn) -> Status[TrialOut]:
 def change_trial(
     request: HttpRequest, org_id: uuid.UUID, subscription_id: str, action: Literal["extend", "end", "convert"]
 ) -> TrialOut:
-    scope = scope_of(request, Permission.MANAGE_TRIALS)
+    scope = scope_of(request)
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
+    scope.require(Permission.MANAGE_TRIALS)
     try:
         result = services.change_trial(
             scope=scope, customer=customer, subscription_id=subscription_id, action=action, today=timezone.now().date()
