@@ -13,7 +13,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity = options["verbosity"]
         for alias in settings.DATABASES:
-            self.stdout.write(f"Migrating {alias}…")
+            if verbosity:
+                self.stdout.write(f"Migrating {alias}…")
             call_command("migrate", database=alias, interactive=False, verbosity=max(verbosity - 1, 0))
         call_command("createcachetable", verbosity=max(verbosity - 1, 0))
-        self.stdout.write(self.style.SUCCESS(f"{len(settings.DATABASES)} databases are up to date."))
+        if verbosity:
+            self.stdout.write(self.style.SUCCESS(f"{len(settings.DATABASES)} databases are up to date."))
