@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "inventory",
     "calling",
+    "analytics",
     "reports",
     "resources",
     "ingest",
