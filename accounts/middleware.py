@@ -1,18 +1,31 @@
-"""Per-request edges: session lifetimes, the Scope, and the set-up wizard gate."""
+"""Per-request edges: session lifetimes, the Scope, the set-up wizard gate and MFA enrolment."""
 
 from collections.abc import Callable
 from datetime import datetime
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
-from .scope import scope_for
+from .models import Admin
+from .scope import Scope, scope_for
 
 Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class PortalRequest(HttpRequest):
+    """A request as the portal's middleware leaves it; for type annotations of views only."""
+
+    user: Admin | AnonymousUser
+    scope: Scope | None
+    htmx: HtmxDetails
 
 
 class SessionLifetimeMiddleware:
@@ -74,3 +87,39 @@ class SetupWizardMiddleware:
         ):
             return redirect("accounts:setup")
         return self.get_response(request)
+
+
+class MfaEnrollmentMiddleware:
+    """An admin of a partner org that requires two-factor authentication reaches only the MFA
+    set-up pages (and sign-out, static files, the language switch) until they have activated an
+    authenticator app."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        partner = getattr(user, "partner", None) if user.is_authenticated else None
+        if (
+            partner is not None
+            and partner.require_mfa
+            and not request.path.startswith(_mfa_open_prefixes())
+            and not Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+        ):
+            url = reverse("mfa_activate_totp")
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
+        return self.get_response(request)
+
+
+def _mfa_open_prefixes() -> tuple[str, ...]:
+    # allauth asks for the password again before any change to two-factor authentication (unless
+    # it was confirmed in the last five minutes), and that page lives outside the 2fa prefix.
+    return (
+        reverse("mfa_index"),
+        reverse("account_logout"),
+        reverse("account_reauthenticate"),
+        reverse("set_language"),
+        settings.STATIC_URL or "/static/",
+    )

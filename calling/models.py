@@ -114,15 +114,29 @@ class CallDailyRollup(RegionRow):
 
 
 class CallSeen(RegionRow):
-    """The first leg seen of each call: a call counts once, in the rollup bucket of that leg."""
+    """Where a call is counted: the bucket of its earliest leg by (started_at, leg_id), and the
+    features any of its legs used. A call counts once in `calls` (and once per feature) there;
+    when a late leg turns out to be earlier, the count moves to that leg's bucket."""
 
     call_id = models.CharField(max_length=64)
+    first_started_at = models.DateTimeField()
+    first_leg_id = models.CharField(max_length=64)
+    location_id = models.UUIDField(default=NO_LOCATION)
     day = models.DateField()
+    endpoint_type = models.CharField(max_length=12, choices=EndpointType.choices)
+    media = models.CharField(max_length=5, choices=Media.choices)
+    hunt_group = models.BooleanField(default=False)
+    auto_attendant = models.BooleanField(default=False)
+    call_queue = models.BooleanField(default=False)
+    transferred = models.BooleanField(default=False)
 
     objects = RegionQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org_id", "call_id"], name="one_call_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id}/{self.call_id}"
 
 
 class CallingUserWeek(RegionRow):
@@ -136,6 +150,9 @@ class CallingUserWeek(RegionRow):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org_id", "week_on", "user_id"], name="one_user_week")]
         indexes = [models.Index(fields=["partner_id", "week_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.org_id}/{self.user_id}@{self.week_on}"
 
 
 class CallingWeek(RegionRow):
@@ -155,3 +172,6 @@ class CallingWeek(RegionRow):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org_id", "week_on"], name="one_calling_week")]
         indexes = [models.Index(fields=["partner_id", "week_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.org_id}@{self.week_on}"

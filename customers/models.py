@@ -4,7 +4,7 @@ The directory is the only customer information kept in the control database: who
 is, where its data lives, who manages it, and status flags cached from its region."""
 
 import uuid
-from typing import Self
+from typing import Any, Self
 
 from django.db import models
 from django.db.models import F, Q
@@ -101,7 +101,8 @@ class CustomerQuerySet(models.QuerySet["Customer"]):
         if not tag_ids:
             return self
         # A subquery keeps one row per customer, so no DISTINCT (which makes counting slow).
-        tagged = Customer.tags.through.objects.filter(tag_id__in=tag_ids).values("customer_id")
+        through: Any = Customer.tags.through  # Any: the auto-created M2M model has no static type
+        tagged = through.objects.filter(tag_id__in=tag_ids).values("customer_id")
         return self.filter(org_id__in=tagged)
 
     def sorted_by(self, key: str) -> Self:

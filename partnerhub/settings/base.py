@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 from .environment import BASE_DIR, VAR_DIR, databases, env, env_bool, env_int
@@ -176,7 +177,7 @@ PARTNERHUB_REPORTS_DIR = VAR_DIR / "reports"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],

@@ -1,0 +1,95 @@
+"""Property: however legs arrive (duplicates, out of order, late, split into any batches), the
+incrementally kept rollups equal a recomputation from the raw legs."""
+
+import datetime as dt
+import itertools
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calling.models import CallDailyRollup, CallingUserWeek, CallLeg, CallSeen
+from calling.rules import CallLegRecord
+from calling.services import append_call_legs, recompute_rollups
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+EU = "region_eu"
+ORGS = {uuid.UUID("aaaaaaaa-0000-4000-8000-000000000001"): 1, uuid.UUID("bbbbbbbb-0000-4000-8000-000000000002"): 2}
+LOCATIONS = [None, uuid.UUID("cccccccc-0000-4000-8000-000000000003"), uuid.UUID("dddddddd-0000-4000-8000-000000000004")]
+# Ids whose order differs between code points and the usual linguistic collations.
+LEG_IDS = ["a", "B", "a-1", "a_1", "a1", "Z", "z", "é", "e", "10", "9", "a-10"]
+SATURDAY_NIGHT = dt.datetime(2026, 1, 10, 23, 59, 59, tzinfo=dt.UTC)
+
+measurement = st.one_of(st.none(), st.sampled_from([0.0, 5.0, 5.01, 150.0, 150.01, 400.0, 401.0]))
+
+
+@st.composite
+def call_legs(draw: st.DrawFn) -> CallLegRecord:
+    org_id = draw(st.sampled_from(sorted(ORGS)))
+    feature = draw(st.sampled_from(["", "hunt_group", "auto_attendant", "call_queue"]))
+    outcome = draw(st.sampled_from(["", "answered", "timed_out", "overflowed", "transferred", "abandoned"]))
+    outcome = outcome if feature == "call_queue" else ""
+    return CallLegRecord(
+        leg_id=draw(st.sampled_from(LEG_IDS)),
+        call_id=draw(st.sampled_from(["c1", "c2", "c3"])),
+        org_id=org_id,
+        partner_id=ORGS[org_id],
+        location_id=draw(st.sampled_from(LOCATIONS)),
+        user_id=draw(st.sampled_from(["", "u1", "u2"])),
+        # Seconds around a Saturday/Sunday midnight, and days to weeks earlier (late legs); few
+        # distinct values so that legs of one call often start at the same instant.
+        started_at=SATURDAY_NIGHT
+        + dt.timedelta(seconds=draw(st.sampled_from([0, 1, 2])), days=draw(st.sampled_from([0, -1, -8, -20]))),
+        duration_seconds=draw(st.integers(0, 3600)),
+        direction=draw(st.sampled_from(["inbound", "outbound"])),
+        media=draw(st.sampled_from(["audio", "video"])),
+        endpoint_type=draw(st.sampled_from(["desk_phone", "room_device", "app", "other_device"])),
+        jitter_ms=draw(measurement),
+        latency_ms=draw(measurement),
+        loss_pct=draw(measurement),
+        feature=feature,
+        transferred=draw(st.booleans()),
+        queue_outcome=outcome,
+        queue_wait_seconds=draw(st.one_of(st.none(), st.integers(0, 600))) if outcome else None,
+    )
+
+
+@st.composite
+def batches(draw: st.DrawFn) -> list[list[CallLegRecord]]:
+    legs = draw(st.lists(call_legs(), max_size=30))
+    cuts = sorted(draw(st.lists(st.integers(0, len(legs)), max_size=5)))
+    edges = [0, *cuts, len(legs)]
+    split = [legs[start:end] for start, end in itertools.pairwise(edges)]
+    resent = draw(st.lists(st.sampled_from(split), max_size=2)) if legs else []
+    return split + resent
+
+
+def snapshot() -> dict[str, list[tuple[object, ...]]]:
+    tables = {"rollups": CallDailyRollup, "seen": CallSeen, "user_weeks": CallingUserWeek}
+    result = {}
+    for name, model in tables.items():
+        columns = [f.name for f in model._meta.concrete_fields if f.name != "id"]
+        result[name] = sorted(model.objects.using(EU).values_list(*columns), key=repr)
+    return result
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches())
+def test_incremental_rollups_equal_a_recomputation_from_the_raw_legs(batches: list[list[CallLegRecord]]):
+    for model in (CallLeg, CallDailyRollup, CallSeen, CallingUserWeek):
+        model.objects.using(EU).all().delete()
+
+    accepted = duplicates = 0
+    for batch in batches:
+        result = append_call_legs(region="EU", legs=batch)
+        accepted += result.accepted
+        duplicates += result.duplicates
+    incremental = snapshot()
+    recompute_rollups(region="EU")
+
+    sent = [leg for batch in batches for leg in batch]
+    assert accepted == len({leg.leg_id for leg in sent}) == CallLeg.objects.using(EU).count()
+    assert duplicates == len(sent) - accepted
+    assert incremental == snapshot()

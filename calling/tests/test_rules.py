@@ -1,0 +1,319 @@
+import datetime as dt
+import uuid
+
+import pytest
+
+from calling.models import NO_LOCATION
+from calling.rules import (
+    CALL_FIGURES,
+    LEG_FIGURES,
+    ROLLUP_FIGURES,
+    Bucket,
+    CallFeatures,
+    CallPlacement,
+    InvalidRow,
+    bucket_of,
+    is_poor_quality,
+    last_complete_week,
+    leg_figures,
+    parse_call_leg,
+    rollup_change,
+    user_weeks,
+    week_start,
+)
+
+from .factories import ORG, PARTNER_ID, CallLegRecordFactory
+
+UTC = dt.UTC
+SATURDAY_LAST_SECOND = dt.datetime(2026, 1, 10, 23, 59, 59, tzinfo=UTC)
+SUNDAY_MIDNIGHT = dt.datetime(2026, 1, 11, 0, 0, tzinfo=UTC)
+
+
+def raw_leg(**fields: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "leg_id": "L1",
+        "call_id": "C1",
+        "org_id": str(ORG),
+        "location_id": "",
+        "user_id": "u-1",
+        "started_at": "2026-01-06T09:30:00Z",
+        "duration_seconds": "75",
+        "direction": "inbound",
+        "media": "video",
+        "endpoint_type": "room_device",
+        "jitter_ms": "12.5",
+        "latency_ms": "",
+        "loss_pct": "0.5",
+        "feature": "",
+        "transferred": "false",
+        "queue_outcome": "",
+        "queue_wait_seconds": "",
+    }
+    return row | fields
+
+
+# is_poor_quality
+
+
+def test_jitter_of_exactly_150_ms_is_not_poor():
+    assert is_poor_quality(150.0, None, None) is False
+
+
+def test_jitter_just_over_150_ms_is_poor():
+    assert is_poor_quality(150.01, None, None) is True
+
+
+def test_latency_of_exactly_400_ms_is_not_poor():
+    assert is_poor_quality(None, 400.0, None) is False
+
+
+def test_latency_just_over_400_ms_is_poor():
+    assert is_poor_quality(None, 400.01, None) is True
+
+
+def test_loss_of_exactly_5_percent_is_not_poor():
+    assert is_poor_quality(None, None, 5.0) is False
+
+
+def test_loss_just_over_5_percent_is_poor():
+    assert is_poor_quality(None, None, 5.01) is True
+
+
+def test_one_bad_measurement_among_good_ones_makes_the_leg_poor():
+    assert is_poor_quality(10.0, 401.0, 0.0) is True
+
+
+def test_leg_without_any_measurement_is_neither_poor_nor_good():
+    assert is_poor_quality(None, None, None) is None
+
+
+def test_zero_measurements_are_measured_and_good():
+    assert is_poor_quality(0.0, 0.0, 0.0) is False
+
+
+# week_start / last_complete_week
+
+
+def test_saturday_last_second_belongs_to_the_week_started_the_sunday_before():
+    assert week_start(SATURDAY_LAST_SECOND) == dt.date(2026, 1, 4)
+
+
+def test_sunday_midnight_starts_a_new_week():
+    assert week_start(SUNDAY_MIDNIGHT) == dt.date(2026, 1, 11)
+
+
+def test_week_start_of_a_date_is_the_sunday_on_or_before_it():
+    assert [week_start(dt.date(2026, 1, d)) for d in (4, 5, 10, 11)] == [
+        dt.date(2026, 1, 4),
+        dt.date(2026, 1, 4),
+        dt.date(2026, 1, 4),
+        dt.date(2026, 1, 11),
+    ]
+
+
+def test_week_start_reads_an_offset_datetime_in_utc():
+    sunday_01_00_in_seoul = dt.datetime(2026, 1, 11, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    assert week_start(sunday_01_00_in_seoul) == dt.date(2026, 1, 4)
+
+
+def test_week_start_refuses_a_naive_datetime():
+    with pytest.raises(ValueError, match="aware"):
+        week_start(dt.datetime(2026, 1, 11))
+
+
+def test_last_complete_week_at_saturday_night_is_the_week_before_the_current_one():
+    assert last_complete_week(SATURDAY_LAST_SECOND) == dt.date(2025, 12, 28)
+
+
+def test_last_complete_week_at_sunday_midnight_is_the_week_that_just_ended():
+    assert last_complete_week(SUNDAY_MIDNIGHT) == dt.date(2026, 1, 4)
+
+
+# parse_call_leg
+
+
+def test_parse_reads_a_csv_row_of_strings():
+    leg = parse_call_leg(raw_leg())
+    assert (leg.leg_id, leg.org_id, leg.location_id, leg.duration_seconds, leg.media) == (
+        "L1",
+        ORG,
+        None,
+        75,
+        "video",
+    )
+    assert (leg.jitter_ms, leg.latency_ms, leg.loss_pct, leg.transferred) == (12.5, None, 0.5, False)
+
+
+def test_parse_converts_started_at_to_utc():
+    leg = parse_call_leg(raw_leg(started_at="2026-01-06T18:30:00+09:00"))
+    assert leg.started_at == dt.datetime(2026, 1, 6, 9, 30, tzinfo=UTC)
+    assert leg.started_at.utcoffset() == dt.timedelta(0)
+
+
+def test_parse_reads_decoded_ndjson_values():
+    leg = parse_call_leg(
+        raw_leg(duration_seconds=30, jitter_ms=160, transferred=True, feature="call_queue", queue_outcome="answered")
+        | {"queue_wait_seconds": 12}
+    )
+    assert (leg.duration_seconds, leg.jitter_ms, leg.transferred, leg.queue_wait_seconds) == (30, 160.0, True, 12)
+
+
+def test_parse_leaves_the_partner_to_the_caller_even_if_the_row_names_one():
+    leg = parse_call_leg(raw_leg(partner_id="99"))
+    assert leg.partner_id is None
+    assert leg.for_partner(PARTNER_ID).partner_id == PARTNER_ID
+
+
+def test_parse_defaults_media_to_audio_and_transferred_to_false():
+    leg = parse_call_leg({k: v for k, v in raw_leg().items() if k not in {"media", "transferred"}})
+    assert (leg.media, leg.transferred) == ("audio", False)
+
+
+def test_parse_refuses_a_time_without_utc_offset():
+    with pytest.raises(InvalidRow, match="started_at: needs a UTC offset"):
+        parse_call_leg(raw_leg(started_at="2026-01-06T09:30:00"))
+
+
+def test_parse_refuses_a_time_that_is_not_iso_8601():
+    with pytest.raises(InvalidRow, match="started_at: '06/01/2026' is not an ISO 8601 date-time"):
+        parse_call_leg(raw_leg(started_at="06/01/2026"))
+
+
+def test_parse_refuses_a_missing_leg_id():
+    with pytest.raises(InvalidRow, match="leg_id: is required"):
+        parse_call_leg(raw_leg(leg_id=" "))
+
+
+def test_parse_refuses_an_org_id_that_is_not_a_uuid():
+    with pytest.raises(InvalidRow, match="org_id: 'acme' is not a UUID"):
+        parse_call_leg(raw_leg(org_id="acme"))
+
+
+def test_parse_refuses_an_unknown_endpoint_type_and_lists_the_allowed_ones():
+    with pytest.raises(InvalidRow, match="endpoint_type: 'fax' is not one of 'desk_phone', 'room_device'"):
+        parse_call_leg(raw_leg(endpoint_type="fax"))
+
+
+def test_parse_refuses_a_negative_duration():
+    with pytest.raises(InvalidRow, match=r"duration_seconds: -5 is out of range"):
+        parse_call_leg(raw_leg(duration_seconds="-5"))
+
+
+def test_parse_refuses_a_fractional_duration():
+    with pytest.raises(InvalidRow, match=r"duration_seconds: '7\.5' is not a whole number of seconds"):
+        parse_call_leg(raw_leg(duration_seconds="7.5"))
+
+
+def test_parse_refuses_packet_loss_over_100_percent():
+    with pytest.raises(InvalidRow, match=r"loss_pct: 120 is out of range \(0 to 100\)"):
+        parse_call_leg(raw_leg(loss_pct="120"))
+
+
+def test_parse_refuses_a_leg_id_longer_than_the_column():
+    with pytest.raises(InvalidRow, match="leg_id: is 65 characters long; at most 64"):
+        parse_call_leg(raw_leg(leg_id="x" * 65))
+
+
+def test_parse_refuses_a_queue_outcome_on_a_leg_that_did_not_go_through_a_queue():
+    with pytest.raises(InvalidRow, match="queue_outcome: 'abandoned' needs feature 'call_queue'"):
+        parse_call_leg(raw_leg(queue_outcome="abandoned"))
+
+
+def test_parse_refuses_an_unreadable_transferred_flag():
+    with pytest.raises(InvalidRow, match="transferred: 'maybe' is not true or false"):
+        parse_call_leg(raw_leg(transferred="maybe"))
+
+
+def test_parse_names_every_bad_field_of_a_row():
+    with pytest.raises(InvalidRow) as refused:
+        parse_call_leg(raw_leg(call_id="", direction="sideways", jitter_ms="loud"))
+    assert set(refused.value.errors) == {"call_id", "direction", "jitter_ms"}
+
+
+# figures and rollup changes
+
+
+def test_rollup_figures_name_every_counter_of_the_daily_rollup():
+    from calling.models import CallDailyRollup
+
+    counters = {
+        f.name
+        for f in CallDailyRollup._meta.get_fields()
+        if f.get_internal_type() in {"PositiveIntegerField", "PositiveBigIntegerField"}
+    }
+    assert set(ROLLUP_FIGURES) == counters
+    assert len(ROLLUP_FIGURES) == len(LEG_FIGURES) + len(CALL_FIGURES)
+
+
+def test_leg_without_location_rolls_up_under_no_location_on_its_utc_day():
+    leg = CallLegRecordFactory(started_at=dt.datetime(2026, 1, 6, 23, 30, tzinfo=UTC))
+    assert bucket_of(leg) == Bucket(ORG, NO_LOCATION, dt.date(2026, 1, 6), "desk_phone", "audio")
+
+
+def test_answered_queue_leg_adds_its_wait_to_the_answered_wait():
+    leg = CallLegRecordFactory(feature="call_queue", queue_outcome="answered", queue_wait_seconds=40)
+    figures = dict(zip(LEG_FIGURES, leg_figures(leg), strict=True))
+    assert (figures["queue_answered"], figures["queue_answered_wait_seconds"]) == (1, 40)
+    assert (figures["queue_abandoned"], figures["queue_abandoned_wait_seconds"]) == (0, 0)
+
+
+def test_unmeasured_leg_counts_in_legs_but_not_in_measured_or_poor():
+    leg = CallLegRecordFactory(jitter_ms=None, latency_ms=None, loss_pct=None)
+    figures = dict(zip(LEG_FIGURES, leg_figures(leg), strict=True))
+    assert (figures["legs"], figures["measured_legs"], figures["poor_legs"]) == (1, 0, 0)
+
+
+def test_two_legs_of_one_call_count_one_call_in_the_bucket_of_the_earlier():
+    late = CallLegRecordFactory(call_id="c", started_at=dt.datetime(2026, 1, 7, 0, 5, tzinfo=UTC))
+    early = CallLegRecordFactory(call_id="c", started_at=dt.datetime(2026, 1, 6, 23, 55, tzinfo=UTC))
+    change = rollup_change([late, early], {})
+    calls = {bucket.day: figures[ROLLUP_FIGURES.index("calls")] for bucket, figures in change.increments.items()}
+    assert calls == {dt.date(2026, 1, 6): 1, dt.date(2026, 1, 7): 0}
+    assert change.placements[(ORG, "c")].first_leg_id == early.leg_id
+
+
+def test_an_earlier_late_leg_moves_the_call_and_its_features_to_its_own_bucket():
+    stored = CallPlacement(
+        first_started_at=dt.datetime(2026, 1, 7, 8, 0, tzinfo=UTC),
+        first_leg_id="b",
+        bucket=Bucket(ORG, NO_LOCATION, dt.date(2026, 1, 7), "desk_phone", "audio"),
+        features=CallFeatures(hunt_group=True),
+    )
+    earlier = CallLegRecordFactory(leg_id="a", call_id="c", started_at=dt.datetime(2026, 1, 6, 8, 0, tzinfo=UTC))
+    change = rollup_change([earlier], {(ORG, "c"): stored})
+    assert change.decrements == {stored.bucket: [0] * len(LEG_FIGURES) + [1, 1, 0, 0, 0]}
+    assert change.increments[bucket_of(earlier)][len(LEG_FIGURES) :] == [1, 1, 0, 0, 0]
+    assert change.placements[(ORG, "c")].bucket == bucket_of(earlier)
+
+
+def test_a_later_leg_of_a_counted_call_adds_only_its_new_feature():
+    stored = CallPlacement(
+        first_started_at=dt.datetime(2026, 1, 6, 8, 0, tzinfo=UTC),
+        first_leg_id="a",
+        bucket=Bucket(ORG, NO_LOCATION, dt.date(2026, 1, 6), "desk_phone", "audio"),
+        features=CallFeatures(),
+    )
+    later = CallLegRecordFactory(leg_id="b", call_id="c", transferred=True, started_at=stored.first_started_at)
+    change = rollup_change([later], {(ORG, "c"): stored})
+    assert change.decrements == {}
+    assert change.increments[stored.bucket][len(LEG_FIGURES) :] == [0, 0, 0, 0, 1]
+
+
+def test_rollup_change_refuses_a_leg_without_partner():
+    with pytest.raises(ValueError, match="'x' has no partner"):
+        rollup_change([CallLegRecordFactory(leg_id="x", partner_id=None)], {})
+
+
+def test_user_weeks_are_distinct_and_skip_legs_without_user():
+    legs = [
+        CallLegRecordFactory(user_id="u", started_at=SATURDAY_LAST_SECOND),
+        CallLegRecordFactory(user_id="u", started_at=SATURDAY_LAST_SECOND - dt.timedelta(days=2)),
+        CallLegRecordFactory(user_id="u", started_at=SUNDAY_MIDNIGHT),
+        CallLegRecordFactory(user_id="", started_at=SUNDAY_MIDNIGHT),
+    ]
+    assert user_weeks(legs) == {(ORG, dt.date(2026, 1, 4), "u"), (ORG, dt.date(2026, 1, 11), "u")}
+
+
+def test_bucket_keys_of_different_customers_differ():
+    other = CallLegRecordFactory(org_id=uuid.uuid4())
+    assert bucket_of(other) != bucket_of(CallLegRecordFactory())
