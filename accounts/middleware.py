@@ -1,7 +1,7 @@
 """Per-request edges: session lifetimes, the Scope, the set-up wizard gate and MFA enrolment."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -28,6 +28,11 @@ class PortalRequest(HttpRequest):
     htmx: HtmxDetails
 
 
+# Recording activity on every request would write the session row on every page; a minute's
+# precision is plenty for a 30-minute idle timeout.
+_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
 class SessionLifetimeMiddleware:
     """Sign out an admin idle for PARTNERHUB_SESSION_IDLE, or signed in longer than
     PARTNERHUB_SESSION_MAX_AGE, whatever they are doing."""
@@ -47,7 +52,8 @@ class SessionLifetimeMiddleware:
             ):
                 logout(request)
                 return redirect(f"{reverse('account_login')}?next={request.path}")
-            request.session["partnerhub_seen_at"] = now.isoformat()
+            if seen is None or now - seen > _SEEN_RESOLUTION:
+                request.session["partnerhub_seen_at"] = now.isoformat()
         return self.get_response(request)
 
 

@@ -141,8 +141,8 @@ def test_partner_admin_sees_only_assigned_customers(client, book):
 
 
 # Session, admin, partner; tag filter, count, page, tags of the page; tag and saved-view menus,
-# the filter form's tag choices; the session touch (savepoint, update, release).
-LIST_PAGE_QUERIES = 13
+# the filter form's tag choices.
+LIST_PAGE_QUERIES = 10
 
 
 def test_list_query_count_is_pinned_and_does_not_grow_with_customers(client, book):
