@@ -31,17 +31,26 @@ SORT_CHOICES = [
 
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    admin = django_filters.ChoiceFilter(choices=ADMIN_CHOICES, method="filter_admin", label=_("Admin"))
+    admin = django_filters.ChoiceFilter(
+        choices=ADMIN_CHOICES, method="filter_admin", label=_("Admin"), empty_label=_("Any admin")
+    )
     product = django_filters.MultipleChoiceFilter(choices=Product.choices, method="filter_product", label=_("Product"))
     status = django_filters.MultipleChoiceFilter(
         choices=CustomerStatus.choices, method="filter_status", label=_("Status")
     )
     subscription_type = django_filters.ChoiceFilter(
-        choices=SUBSCRIPTION_TYPE_CHOICES, method="filter_subscription_type", label=_("Subscription type")
+        choices=SUBSCRIPTION_TYPE_CHOICES,
+        method="filter_subscription_type",
+        label=_("Subscription type"),
+        empty_label=_("Any subscription"),
     )
     tag = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.none(), method="filter_tag", label=_("Tag"))
-    region = django_filters.ChoiceFilter(choices=Region.choices, method="filter_region", label=_("Region"))
-    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_sort", label=_("Sort"))
+    region = django_filters.ChoiceFilter(
+        choices=Region.choices, method="filter_region", label=_("Region"), empty_label=_("All regions")
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES, method="filter_sort", label=_("Sort"), empty_label=_("Name (A-Z)")
+    )
 
     class Meta:
         model = Customer

@@ -1,6 +1,11 @@
 """Template helpers for customer statuses and products."""
 
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.statuses import CustomerStatus, Product
 
@@ -43,3 +48,14 @@ def product_label(product: str) -> str:
 @register.filter
 def days_left(subscription: object, today: object) -> int | None:
     return subscription.days_left(today)  # type: ignore[attr-defined]
+
+
+@register.filter
+def days_ago(moment: datetime) -> str:
+    """A short age for tables: "today", "yesterday", "12 days ago"."""
+    days = (timezone.now() - moment).days
+    if days <= 0:
+        return str(_("today"))
+    if days == 1:
+        return str(_("yesterday"))
+    return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}

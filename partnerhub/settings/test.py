@@ -31,3 +31,4 @@ STORAGES = {
 # Serve static files straight from the installed packages: nothing to collect first.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

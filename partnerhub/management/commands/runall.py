@@ -10,6 +10,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Run the web server and the background worker until interrupted."
 
@@ -23,6 +27,8 @@ class Command(BaseCommand):
             subprocess.Popen([*cli, "worker"]),
         ]
         self.stdout.write(self.style.SUCCESS(f"Partner Hub is running on http://127.0.0.1:{options['port']}/"))
+        # Stopping `make demo` with SIGTERM must stop the children too, as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             while all(p.poll() is None for p in processes):
                 time.sleep(0.5)
