@@ -15,7 +15,6 @@ commands:
   createadmin  create an admin of a partner org (--email --partner --role)
   token        create an API token: token create --email E --scopes read,write,ingest
   ingest       load data from a file (see `partnerhub ingest --help`)
-  report       run a report
 
 Any other Django management command works too (`partnerhub help` lists them)."""
 
