@@ -228,6 +228,17 @@ def _customer_in_scope(scope: Scope, org_id: uuid.UUID) -> Customer:
     return customer
 
 
+def _give_access(scope: Scope, org_id: uuid.UUID, admin: Admin, kind: str, action: str) -> CustomerAccess:
+    access, created = CustomerAccess.objects.get_or_create(
+        admin=admin, org_id=org_id, defaults={"kind": kind, "granted_by_id": scope.admin_id}
+    )
+    if created:
+        audit.record(
+            scope=scope, action=action, obj_type="customer", obj_id=org_id, org_id=org_id, after={"admin": admin.email}
+        )
+    return access
+
+
 @transaction.atomic
 def assign_admin(*, scope: Scope, org_id: uuid.UUID, admin: Admin) -> CustomerAccess:
     """Give a partner admin of the same partner access to one customer (idempotent).
@@ -238,19 +249,7 @@ def assign_admin(*, scope: Scope, org_id: uuid.UUID, admin: Admin) -> CustomerAc
     customer = _customer_in_scope(scope, org_id)
     if admin.partner_id != customer.partner_id or admin.role != Role.PARTNER_ADMIN:
         raise CustomerConflict("only partner admins of the managing partner are assigned to customers")
-    access, created = CustomerAccess.objects.get_or_create(
-        admin=admin, org_id=org_id, defaults={"kind": AccessKind.ASSIGNED, "granted_by_id": scope.admin_id}
-    )
-    if created:
-        audit.record(
-            scope=scope,
-            action="customer.assign_admin",
-            obj_type="customer",
-            obj_id=org_id,
-            org_id=org_id,
-            after={"admin": admin.email},
-        )
-    return access
+    return _give_access(scope, org_id, admin, AccessKind.ASSIGNED, "customer.assign_admin")
 
 
 @transaction.atomic
@@ -263,19 +262,7 @@ def grant_external(*, scope: Scope, org_id: uuid.UUID, admin: Admin) -> Customer
         raise NotAllowed("only the managing partner grants its customers to external admins")
     if admin.partner_id == customer.partner_id or admin.role != Role.EXTERNAL_ADMIN:
         raise CustomerConflict("customers are granted to external admins of another partner")
-    access, created = CustomerAccess.objects.get_or_create(
-        admin=admin, org_id=org_id, defaults={"kind": AccessKind.GRANTED, "granted_by_id": scope.admin_id}
-    )
-    if created:
-        audit.record(
-            scope=scope,
-            action="customer.grant_external",
-            obj_type="customer",
-            obj_id=org_id,
-            org_id=org_id,
-            after={"admin": admin.email},
-        )
-    return access
+    return _give_access(scope, org_id, admin, AccessKind.GRANTED, "customer.grant_external")
 
 
 @transaction.atomic

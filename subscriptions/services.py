@@ -187,49 +187,46 @@ def upsert_snapshots(*, customer: Customer, records: Sequence[SnapshotRecord]) -
     return len(rows)
 
 
+def _upsert_by_number(
+    customer: Customer,
+    model: type[Invoice] | type[Order],
+    noun: str,
+    number: str,
+    subscription_id: str,
+    values: dict[str, object],
+) -> None:
+    """Create or update one invoice or order of the customer, keyed by its number."""
+    subscription = _own_subscription(customer, subscription_id)
+    existing = model.objects.filter(number=number).first()
+    if existing is not None and existing.org_id != customer.org_id:
+        raise SubscriptionConflict(f"{noun} {number} belongs to another customer")
+    model.objects.update_or_create(
+        number=number,
+        defaults={"subscription": subscription, "org_id": customer.org_id, "partner_id": customer.partner_id, **values},
+    )
+
+
 def upsert_invoices(*, customer: Customer, records: Sequence[InvoiceRecord]) -> int:
     """Create or update invoices by number. Raises SubscriptionConflict for a foreign subscription."""
     with region_atomic(customer.region):
-        for record in records:
-            subscription = _own_subscription(customer, record.subscription_id)
-            existing = Invoice.objects.filter(number=record.number).first()
-            if existing is not None and existing.org_id != customer.org_id:
-                raise SubscriptionConflict(f"invoice {record.number} belongs to another customer")
-            Invoice.objects.update_or_create(
-                number=record.number,
-                defaults={
-                    "subscription": subscription,
-                    "org_id": customer.org_id,
-                    "partner_id": customer.partner_id,
-                    "issued_on": record.issued_on,
-                    "due_on": record.due_on,
-                    "total_amount": record.total_amount,
-                    "currency": record.currency.upper(),
-                    "status": record.status,
-                },
-            )
+        for r in records:
+            values = {
+                "issued_on": r.issued_on,
+                "due_on": r.due_on,
+                "total_amount": r.total_amount,
+                "currency": r.currency.upper(),
+                "status": r.status,
+            }
+            _upsert_by_number(customer, Invoice, "invoice", r.number, r.subscription_id, values)
     return len(records)
 
 
 def upsert_orders(*, customer: Customer, records: Sequence[OrderRecord]) -> int:
     """Create or update orders by number. Raises SubscriptionConflict for a foreign subscription."""
     with region_atomic(customer.region):
-        for record in records:
-            subscription = _own_subscription(customer, record.subscription_id)
-            existing = Order.objects.filter(number=record.number).first()
-            if existing is not None and existing.org_id != customer.org_id:
-                raise SubscriptionConflict(f"order {record.number} belongs to another customer")
-            Order.objects.update_or_create(
-                number=record.number,
-                defaults={
-                    "subscription": subscription,
-                    "org_id": customer.org_id,
-                    "partner_id": customer.partner_id,
-                    "ordered_on": record.ordered_on,
-                    "kind": record.kind,
-                    "lines": list(record.lines),
-                },
-            )
+        for r in records:
+            values = {"ordered_on": r.ordered_on, "kind": r.kind, "lines": list(r.lines)}
+            _upsert_by_number(customer, Order, "order", r.number, r.subscription_id, values)
     return len(records)
 
 
