@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Plan
+from .models import Plan, TokenScope
+from .roles import Role
 
 
 class PlanForm(forms.Form):
@@ -15,3 +16,36 @@ class SetupForm(forms.Form):
 
     plan = forms.ChoiceField(choices=Plan.choices, label=_("Plan"), widget=forms.HiddenInput)
     accept_terms = forms.BooleanField(required=True, label=_("I accept the terms and conditions"))
+
+
+class InviteAdminForm(forms.Form):
+    """Invite a person to the partner org as an admin with a role; they set their own password."""
+
+    email = forms.EmailField(label=_("E-mail"))
+    display_name = forms.CharField(max_length=200, required=False, label=_("Name"))
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.READ_ONLY, label=_("Role"))
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
+
+
+class AdminActiveForm(forms.Form):
+    """Deactivate (`active=0`) or reactivate (`active=1`) an admin."""
+
+    active = forms.TypedChoiceField(
+        choices=[("1", _("Reactivate")), ("0", _("Deactivate"))], coerce=lambda value: value == "1"
+    )
+
+
+class TokenForm(forms.Form):
+    """A new API token of the signed-in admin."""
+
+    name = forms.CharField(max_length=100, required=False, label=_("Name"))
+    scopes = forms.MultipleChoiceField(
+        choices=TokenScope.choices,
+        initial=[TokenScope.READ],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        label=_("Scopes"),
+        error_messages={"required": _("Choose at least one scope.")},
+    )
