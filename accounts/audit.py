@@ -17,10 +17,12 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     partner_id: int | None = None,
+    actor_id: int | None = None,
 ) -> AuditEvent:
-    """Write one audit event; `scope` None means the system itself (ingestion, demo, tasks)."""
+    """Write one audit event. The actor is the scope's admin, or `actor_id` for an admin acting
+    on its own account outside a scope; with neither it is the system (ingestion, demo, tasks)."""
     return AuditEvent.objects.create(
-        actor_id=scope.admin_id if scope else None,
+        actor_id=scope.admin_id if scope else actor_id,
         partner_id=scope.partner_id if scope else partner_id,
         action=action,
         object_type=obj_type,

@@ -119,6 +119,7 @@ def create_token(*, admin: Admin, scopes: Iterable[str], name: str = "") -> tupl
         obj_type="token",
         obj_id=token.pk,
         partner_id=admin.partner_id,
+        actor_id=admin.pk,
         after={"admin": admin.email, "scopes": token.scopes},
     )
     return token, raw
@@ -175,5 +176,13 @@ def revoke_token(*, admin: Admin, token_id: int) -> bool:
         revoked_at=timezone.now()
     )
     if revoked:
-        audit.record(scope=None, action="token.revoke", obj_type="token", obj_id=token_id, partner_id=admin.partner_id)
+        audit.record(
+            scope=None,
+            action="token.revoke",
+            obj_type="token",
+            obj_id=token_id,
+            partner_id=admin.partner_id,
+            actor_id=admin.pk,
+            before={"admin": admin.email},
+        )
     return revoked > 0

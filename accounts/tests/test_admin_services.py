@@ -66,3 +66,14 @@ def test_deactivation_revokes_tokens_and_ends_the_session(client, team):
     response = client.get("/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_token_events_name_the_admin_who_acted(team):
+    from accounts.services import revoke_token
+
+    _partner, full, _scope = team
+    token, _raw = create_token(admin=full, scopes=["read"])
+    revoke_token(admin=full, token_id=token.pk)
+    events = AuditEvent.objects.filter(object_type="token").order_by("id")
+    assert [(e.action, e.actor_id) for e in events] == [("token.create", full.pk), ("token.revoke", full.pk)]
+    assert events[1].before == {"admin": full.email}
