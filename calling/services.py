@@ -140,7 +140,9 @@ class _Sql:
     def py_day(self, value: object) -> date:
         return value if isinstance(value, date) else date.fromisoformat(str(value))
 
-    def _stage(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[DbValue]]) -> str:
+    def _stage(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[DbValue]], *, joined: bool = False
+    ) -> str:
         """Load rows into a temporary table shaped like `table`'s columns (COPY on PostgreSQL);
         returns its name. The caller drops it; on PostgreSQL it also goes at commit."""
         stage = self.quote(f"stage_{table}")
@@ -152,6 +154,10 @@ class _Sql:
             with self.cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+            if joined:
+                # Temporary tables are never auto-analysed; without statistics the planner may
+                # join a small stage to a large table by scanning the whole table.
+                self.cursor.execute(f"ANALYZE {stage}")
         else:
             self.cursor.execute(f"CREATE TEMPORARY TABLE {stage} AS SELECT {names} FROM {self.quote(table)} WHERE 0")
             self.cursor.executemany(f"INSERT INTO {stage} VALUES ({', '.join(['%s'] * len(columns))})", rows)
@@ -161,7 +167,7 @@ class _Sql:
         self, table: str, key: Sequence[str], keys: Sequence[Sequence[DbValue]], columns: Sequence[str]
     ) -> list[tuple[object, ...]]:
         """`columns` of the rows of `table` whose `key` columns equal one of `keys`, in one query."""
-        stage = self._stage(table, key, keys)
+        stage = self._stage(table, key, keys, joined=True)
         target = self.quote(table)
         self.cursor.execute(
             f"SELECT {', '.join(f'{target}.{self.quote(column)}' for column in columns)} "
@@ -235,12 +241,20 @@ class _Sql:
     def subtract(
         self, table: str, figures: Sequence[str], key: Sequence[str], rows: Sequence[Sequence[DbValue]]
     ) -> None:
-        """UPDATE table SET figure = figure - %s ... WHERE key = %s ..., one row of params each."""
+        """Subtract figures from existing rows: each row of `rows` is the figures, then the key."""
         if not rows:
             return
-        sets = ", ".join(f"{self.quote(f)} = {self.quote(f)} - %s" for f in figures)
-        where = " AND ".join(f"{self.quote(column)} = %s" for column in key)
-        self.cursor.executemany(f"UPDATE {self.quote(table)} SET {sets} WHERE {where}", rows)
+        target = self.quote(table)
+        if self.postgres:
+            stage = self._stage(table, (*figures, *key), rows, joined=True)
+            sets = ", ".join(f"{self.quote(f)} = {target}.{self.quote(f)} - {stage}.{self.quote(f)}" for f in figures)
+            where = " AND ".join(f"{target}.{self.quote(column)} = {stage}.{self.quote(column)}" for column in key)
+            self.cursor.execute(f"UPDATE {target} SET {sets} FROM {stage} WHERE {where}")
+            self.cursor.execute(f"DROP TABLE {stage}")
+        else:
+            sets = ", ".join(f"{self.quote(f)} = {self.quote(f)} - %s" for f in figures)
+            where = " AND ".join(f"{self.quote(column)} = %s" for column in key)
+            self.cursor.executemany(f"UPDATE {target} SET {sets} WHERE {where}", rows)
 
 
 def _leg_row(sql: _Sql, leg: CallLegRecord) -> tuple[DbValue, ...]:
@@ -389,6 +403,8 @@ def append_call_legs(*, region: str, legs: Sequence[CallLegRecord]) -> AppendRes
     return AppendResult(accepted=len(accepted), duplicates=len(legs) - len(accepted))
 
 
+_CHUNK = 2000
+
 # Recomputation reads the raw legs through the ORM, independently of the incremental path above:
 # the property tests compare the two.
 _POOR = Q(jitter_ms__gt=POOR_JITTER_MS) | Q(latency_ms__gt=POOR_LATENCY_MS) | Q(loss_pct__gt=POOR_LOSS_PCT)
@@ -405,16 +421,20 @@ def _wait_sum(outcome: str) -> Coalesce:
 
 def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
     """Rebuild CallDailyRollup, CallSeen and CallingUserWeek from the raw legs of one customer
-    (or of the whole region), replacing what was there. Idempotent; used by repair and tests."""
+    (or of the whole region), replacing what was there. Idempotent; used by repair and tests.
+    Calls and users are streamed; the daily rollups of the scope are built in memory."""
+    scope = Q() if org_id is None else Q(org_id=org_id)
     with region_atomic(region) as alias:
-        legs = CallLeg.objects.using(alias).all()
-        if org_id is not None:
-            legs = legs.filter(org_id=org_id)
-        location = Coalesce("location_id", Value(NO_LOCATION))
-        day = TruncDate("started_at", tzinfo=UTC)
+        CallDailyRollup.objects.using(alias).filter(scope).delete()
+        CallSeen.objects.using(alias).filter(scope).delete()
+        CallingUserWeek.objects.using(alias).filter(scope).delete()
+        legs = CallLeg.objects.using(alias).filter(scope)
+        bucket_location = Coalesce("location_id", Value(NO_LOCATION))
+        bucket_day = TruncDate("started_at", tzinfo=UTC)
+
         rollups: dict[Bucket, CallDailyRollup] = {}
-        leg_rows = (
-            legs.annotate(bucket_location=location, bucket_day=day)
+        per_bucket = (
+            legs.annotate(bucket_location=bucket_location, bucket_day=bucket_day)
             .values("org_id", "partner_id", "bucket_location", "bucket_day", "endpoint_type", "media")
             .annotate(
                 legs=Count("id"),
@@ -430,7 +450,7 @@ def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
                 queue_abandoned_wait_seconds=_wait_sum("abandoned"),
             )
         )
-        for row in leg_rows:
+        for row in per_bucket:
             key = Bucket(row["org_id"], row["bucket_location"], row["bucket_day"], row["endpoint_type"], row["media"])
             rollups[key] = CallDailyRollup(
                 org_id=key.org_id,
@@ -443,15 +463,17 @@ def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
             )
 
         # Each call's earliest leg by (started_at, leg_id), leg ids compared by code point as in
-        # Python (the database's own collation may order them differently).
+        # Python: the database's own collation may order them differently.
         call = [F("org_id"), F("call_id")]
-        binary = "C" if connections[alias].vendor == "postgresql" else "BINARY"
+        code_point = "C" if connections[alias].vendor == "postgresql" else "BINARY"
         first_legs = (
             legs.annotate(
-                bucket_location=location,
-                bucket_day=day,
+                bucket_location=bucket_location,
+                bucket_day=bucket_day,
                 rank=Window(
-                    RowNumber(), partition_by=call, order_by=[F("started_at").asc(), Collate("leg_id", binary).asc()]
+                    RowNumber(),
+                    partition_by=call,
+                    order_by=[F("started_at").asc(), Collate("leg_id", code_point).asc()],
                 ),
                 any_hunt_group=_any_leg(Q(feature=Feature.HUNT_GROUP), call),
                 any_auto_attendant=_any_leg(Q(feature=Feature.AUTO_ATTENDANT), call),
@@ -476,7 +498,9 @@ def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
             )
         )
         seen: list[CallSeen] = []
-        for org, partner, call_id, started_at, leg_id, first_location, first_day, endpoint, media, *flags in first_legs:
+        for org, partner, call_id, started_at, leg_id, location, day, endpoint, media, *flags in first_legs.iterator(
+            chunk_size=_CHUNK
+        ):
             hunt_group, auto_attendant, call_queue, transferred = (bool(flag) for flag in flags)
             seen.append(
                 CallSeen(
@@ -485,8 +509,8 @@ def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
                     call_id=call_id,
                     first_started_at=started_at,
                     first_leg_id=leg_id,
-                    location_id=first_location,
-                    day=first_day,
+                    location_id=location,
+                    day=day,
                     endpoint_type=endpoint,
                     media=media,
                     hunt_group=hunt_group,
@@ -495,31 +519,37 @@ def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
                     transferred=transferred,
                 )
             )
-            rollup = rollups[Bucket(org, first_location, first_day, endpoint, media)]
+            if len(seen) == _CHUNK:
+                CallSeen.objects.using(alias).bulk_create(seen)
+                seen.clear()
+            rollup = rollups[Bucket(org, location, day, endpoint, media)]
             rollup.calls += 1
             rollup.hunt_group_calls += hunt_group
             rollup.auto_attendant_calls += auto_attendant
             rollup.call_queue_calls += call_queue
             rollup.transfers += transferred
+        CallSeen.objects.using(alias).bulk_create(seen)
+        CallDailyRollup.objects.using(alias).bulk_create(rollups.values(), batch_size=_CHUNK)
 
-        users = {
-            (org, partner, week_start(day), user)
-            for org, partner, user, day in legs.exclude(user_id="")
-            .annotate(bucket_day=day)
+        # Distinct users per UTC day, in (customer, user, day) order, so that the days of one
+        # user's week are consecutive and fold into one row.
+        user_days = (
+            legs.exclude(user_id="")
+            .annotate(bucket_day=bucket_day)
             .values_list("org_id", "partner_id", "user_id", "bucket_day")
             .distinct()
-        }
-
-        stale = Q() if org_id is None else Q(org_id=org_id)
-        CallDailyRollup.objects.using(alias).filter(stale).delete()
-        CallSeen.objects.using(alias).filter(stale).delete()
-        CallingUserWeek.objects.using(alias).filter(stale).delete()
-        CallDailyRollup.objects.using(alias).bulk_create(rollups.values(), batch_size=2000)
-        CallSeen.objects.using(alias).bulk_create(seen, batch_size=2000)
-        CallingUserWeek.objects.using(alias).bulk_create(
-            [CallingUserWeek(org_id=o, partner_id=p, week_on=w, user_id=u) for o, p, w, u in sorted(users)],
-            batch_size=2000,
+            .order_by("org_id", "user_id", "bucket_day")
         )
+        weeks: list[CallingUserWeek] = []
+        last: tuple[uuid.UUID, str, date] | None = None
+        for org, partner, user, day in user_days.iterator(chunk_size=_CHUNK):
+            if last != (org, user, week_on := week_start(day)):
+                last = (org, user, week_on)
+                weeks.append(CallingUserWeek(org_id=org, partner_id=partner, week_on=week_on, user_id=user))
+            if len(weeks) == _CHUNK:
+                CallingUserWeek.objects.using(alias).bulk_create(weeks)
+                weeks.clear()
+        CallingUserWeek.objects.using(alias).bulk_create(weeks)
 
 
 def freeze_calling_week(*, region: str, week_on: date) -> int:

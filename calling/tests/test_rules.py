@@ -2,6 +2,8 @@ import datetime as dt
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from calling.models import NO_LOCATION
 from calling.rules import (
@@ -114,6 +116,14 @@ def test_week_start_of_a_date_is_the_sunday_on_or_before_it():
 def test_week_start_reads_an_offset_datetime_in_utc():
     sunday_01_00_in_seoul = dt.datetime(2026, 1, 11, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
     assert week_start(sunday_01_00_in_seoul) == dt.date(2026, 1, 4)
+
+
+@given(st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(UTC)))
+def test_week_start_is_the_sunday_of_the_last_seven_utc_days(moment: dt.datetime):
+    start = week_start(moment)
+    assert start.isoweekday() == 7
+    assert 0 <= (moment.date() - start).days < 7
+    assert last_complete_week(moment) == start - dt.timedelta(days=7)
 
 
 def test_week_start_refuses_a_naive_datetime():

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 import threading
 import uuid
@@ -82,7 +83,7 @@ def test_raw_rows_read_back_through_the_orm_as_the_record_that_was_sent():
     )
     append_call_legs(region="EU", legs=[sent])
     stored = CallLeg.objects.using(EU).get(leg_id=sent.leg_id)
-    assert CallLegRecord(**{f: getattr(stored, f) for f in CallLegRecord.__slots__}) == sent  # type: ignore[attr-defined]
+    assert CallLegRecord(**{f.name: getattr(stored, f.name) for f in dataclasses.fields(CallLegRecord)}) == sent
     assert CallLeg.objects.using(EU).filter(org_id=ORG, started_at__date=dt.date(2026, 1, 6)).count() == 1
 
 
