@@ -1,10 +1,14 @@
 """Every periodic job, with why it runs when it does. Exactly one worker runs this schedule
 (`partnerhub worker`); extra workers start with `--no-periodic`."""
 
+from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import periodic_task
 
+from calling.rules import last_complete_week
+from calling.services import freeze_calling_week
 from customers import services as customer_services
+from regions.registry import Region
 
 
 # Statuses depend on today's date (expiring within 30 days, inactive for 30 days), so they
@@ -19,3 +23,13 @@ def daily_status_refresh() -> None:
 @periodic_task(crontab(minute="*/15"))
 def reconcile_customer_directory() -> None:
     customer_services.reconcile_directory()
+
+
+# Calling weeks run Sunday 00:00 UTC to Sunday 00:00 UTC: the moment a week ends, its figures
+# are frozen per customer so the page for a past week never changes (SPEC 6.2). Legs that
+# arrive later still land in the daily rollups; a re-freeze of that week would pick them up.
+@periodic_task(crontab(minute="0", hour="0", day_of_week="0"))
+def freeze_last_calling_week() -> None:
+    week_on = last_complete_week(timezone.now())
+    for region in Region.values:
+        freeze_calling_week(region=region, week_on=week_on)

@@ -172,6 +172,9 @@ STORAGES = {
 
 PARTNERHUB_REPORTS_DIR = VAR_DIR / "reports"
 
+# Largest ingestion request body (bytes); bigger ones answer 413 and are sent in several batches.
+PARTNERHUB_INGEST_MAX_BYTES = env_int("PARTNERHUB_INGEST_MAX_BYTES", 50 * 1024 * 1024)
+
 # Content Security Policy: scripts only from us (plus a per-request nonce for inline config);
 # styles allow inline because the chart library's hover layer sets style attributes.
 CONTENT_SECURITY_POLICY = {

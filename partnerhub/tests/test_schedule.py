@@ -1,6 +1,6 @@
 import os
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from huey import RedisHuey
@@ -48,3 +48,26 @@ def test_status_refresh_round_trips_through_a_redis_queue():
     finally:
         queue.storage.flush_all()
     assert "trial" in Customer.objects.get(pk=customer.pk).status_list
+
+
+def test_calling_week_freezes_at_sunday_midnight_utc_only():
+    sunday, monday = datetime(2026, 11, 29, 0, 0), datetime(2026, 11, 30, 0, 0)
+    assert "freeze_last_calling_week" in {t.name for t in HUEY.read_periodic(sunday)}
+    assert "freeze_last_calling_week" not in {t.name for t in HUEY.read_periodic(monday)}
+
+
+def test_freeze_job_freezes_the_week_that_just_ended(time_machine):
+    from calling.models import CallingWeek
+    from calling.services import append_call_legs
+    from calling.tests.factories import CallLegRecordFactory
+    from partnerhub.schedule import freeze_last_calling_week
+
+    partner = PartnerFactory()
+    customer = upsert_customer(partner_id=partner.pk, record=CustomerRecord(uuid.uuid4(), "Acme", "EU"))
+    saturday = datetime(2026, 11, 28, 23, 0, tzinfo=UTC)
+    legs = [CallLegRecordFactory(org_id=customer.org_id, partner_id=partner.pk, started_at=saturday)]
+    append_call_legs(region="EU", legs=legs)
+    time_machine.move_to(datetime(2026, 11, 29, 0, 0, 30, tzinfo=UTC))
+    freeze_last_calling_week.call_local()
+    week = CallingWeek.objects.using("region_eu").get(org_id=customer.org_id)
+    assert (week.week_on, week.legs, week.calls) == (date(2026, 11, 22), 1, 1)
