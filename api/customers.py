@@ -62,7 +62,8 @@ class CustomerPage(Schema):
 
 class Paging(Schema):
     limit: int = Field(50, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    # SQL's OFFSET is a 64-bit integer: a larger one fails in the database instead of answering 422.
+    offset: int = Field(0, ge=0, le=2**63 - 1)
 
 
 class LicenseLineOut(Schema):
@@ -156,7 +157,9 @@ def list_customers(request: HttpRequest, paging: Query[Paging]) -> CustomerPage:
     return CustomerPage(count=count, items=[CustomerOut.of(r) for r in rows])
 
 
-@router.get("/customers/{org_id}", response={200: CustomerDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.get(
+    "/customers/{org_id}", response={200: CustomerDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
 def get_customer(request: HttpRequest, org_id: uuid.UUID) -> CustomerDetailOut:
     scope = scope_of(request)
     detail = queries.customer_detail(scope, org_id)

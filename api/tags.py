@@ -2,8 +2,7 @@
 
 import uuid
 
-from django.db.models import Count
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -54,7 +53,10 @@ def _out(tag: Tag) -> TagOut:
 def _tag(request: HttpRequest, key: str) -> Tag:
     """A tag of the admin's partner by id or by name (404 otherwise)."""
     tags = Tag.objects.visible_to(scope_of(request))
-    found = tags.filter(pk=int(key)).first() if key.isdigit() else None
+    if "\x00" in key:  # no tag name holds NUL, and PostgreSQL refuses it in a query
+        raise Http404("no such tag")
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    found = tags.filter(pk=int(key)).first() if key.isdecimal() else None
     return found or get_object_or_404(tags, name__iexact=key)
 
 
@@ -65,11 +67,12 @@ def _invalid(error: InvalidInput) -> ApiError:
 
 @router.get("/tags", response={200: TagList, 401: ErrorOut, 403: ErrorOut})
 def list_tags(request: HttpRequest) -> TagList:
-    tags = Tag.objects.visible_to(scope_of(request)).annotate(customer_count=Count("customers"))
+    scope = scope_of(request)
+    tags = Tag.objects.visible_to(scope).with_customer_counts(scope)
     return TagList(count=len(tags), items=[_out(t) for t in tags])
 
 
-@router.post("/tags", response={201: TagOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+@router.post("/tags", response={201: TagOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
 def create_tag(request: HttpRequest, payload: TagIn) -> Status[TagOut]:
     scope = scope_of(request, Permission.EDIT_TAGS)
     try:
@@ -80,7 +83,8 @@ def create_tag(request: HttpRequest, payload: TagIn) -> Status[TagOut]:
 
 
 @router.patch(
-    "/tags/{key}", response={200: TagOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+    "/tags/{key}",
+    response={200: TagOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def update_tag(request: HttpRequest, key: str, payload: TagPatch) -> TagOut:
     scope = scope_of(request, Permission.EDIT_TAGS)
@@ -99,18 +103,21 @@ def delete_tag(request: HttpRequest, key: str) -> Status[None]:
 
 
 @router.post(
-    "/customers/{org_id}/tags", response={200: TagList, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+    "/customers/{org_id}/tags",
+    response={200: TagList, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
 )
 def tag_customer(request: HttpRequest, org_id: uuid.UUID, payload: CustomerTagIn) -> TagList:
     scope = scope_of(request)
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
     scope.require(Permission.ASSIGN_TAGS)
     services.tag_customers(scope=scope, tag=_tag(request, payload.tag), org_ids=[customer.org_id])
-    tags = list(customer.tags.all())
+    tags = list(customer.tags.filter(partner_id=scope.partner_id))
     return TagList(count=len(tags), items=[_out(t) for t in tags])
 
 
-@router.delete("/customers/{org_id}/tags/{key}", response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.delete(
+    "/customers/{org_id}/tags/{key}", response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
 def untag_customer(request: HttpRequest, org_id: uuid.UUID, key: str) -> Status[None]:
     scope = scope_of(request)
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)

@@ -31,7 +31,7 @@ assert set(ProductName.__args__) == set(Product.values)  # type: ignore[attr-def
 
 
 class NewCustomerIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")  # PostgreSQL cannot store NUL
     admin_email: str = Field(max_length=254)
     region: Literal["US", "CA", "EU", "UAE"]
 
@@ -80,7 +80,8 @@ def _out(sub: Subscription) -> TrialOut:
 
 
 @router.post(
-    "/trials", response={201: TrialOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+    "/trials",
+    response={201: TrialOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
 )
 def start_trial(request: HttpRequest, payload: TrialIn) -> Status[TrialOut]:
     scope = scope_of(request)

@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from . import customers, errors, tags, trials
+from . import analytics, customers, errors, ingest, tags, trials
 from .auth import TokenAuth
 
 api = NinjaAPI(
@@ -16,3 +16,5 @@ errors.install(api)
 api.add_router("/", customers.router)
 api.add_router("/", tags.router)
 api.add_router("/", trials.router)
+api.add_router("/", ingest.router)
+api.add_router("/", analytics.router)

@@ -4,6 +4,7 @@ API. What each filter means lives in CustomerQuerySet; this module only parses p
 from typing import Any
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,30 @@ SORT_CHOICES = [
     ("created", _("Oldest first")),
 ]
 
+# The largest id a BigAutoField holds.
+_MAX_ID = 2**63 - 1
+
+
+class TagIdsField(django_filters.fields.ModelMultipleChoiceField):
+    """Tag ids. Django checks each value with `pk=value`, which accepts any integer, and then
+    binds them all in `pk__in`, which SQLite cannot do beyond 64 bits (OverflowError, a 500):
+    an integer no id can have is refused here like any unknown tag."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            try:
+                out_of_range = abs(int(pk)) > _MAX_ID
+            except (TypeError, ValueError):
+                continue  # not a number: Django refuses it as an invalid value
+            if out_of_range:
+                message = self.error_messages["invalid_choice"]
+                raise ValidationError(message, code="invalid_choice", params={"value": pk})
+        return super()._check_values(value)
+
+
+class TagFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = TagIdsField
+
 
 class CustomerFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
@@ -44,7 +69,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         label=_("Subscription type"),
         empty_label=_("Any subscription"),
     )
-    tag = django_filters.ModelMultipleChoiceFilter(queryset=Tag.objects.none(), method="filter_tag", label=_("Tag"))
+    tag = TagFilter(queryset=Tag.objects.none(), method="filter_tag", label=_("Tag"))
     region = django_filters.ChoiceFilter(
         choices=Region.choices, method="filter_region", label=_("Region"), empty_label=_("All regions")
     )

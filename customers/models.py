@@ -7,7 +7,7 @@ import uuid
 from typing import Any, Self
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -162,6 +162,12 @@ class Customer(models.Model):
 class TagQuerySet(models.QuerySet["Tag"]):
     def visible_to(self, scope: Scope) -> Self:
         return self.filter(partner_id=scope.partner_id)
+
+    def with_customer_counts(self, scope: Scope) -> Self:
+        """`customer_count`: the customers carrying each tag that the scope may see (a partner
+        admin's count must not reveal how many unassigned customers carry it)."""
+        visible = Customer.objects.visible_to(scope).values("org_id")
+        return self.annotate(customer_count=Count("customers", filter=Q(customers__in=visible)))
 
 
 class Tag(models.Model):

@@ -61,7 +61,8 @@ def _row(customer: Customer, scope: Scope) -> CustomerRow:
         region=customer.region,
         statuses=tuple(customer.status_list),
         products=tuple(customer.product_list),
-        tags=tuple(TagChip(t.pk, t.name, t.color) for t in customer.tags.all()),
+        # A customer granted to an external admin may carry tags of two partners: each sees its own.
+        tags=tuple(TagChip(t.pk, t.name, t.color) for t in customer.tags.all() if t.partner_id == scope.partner_id),
         external_id=customer.external_id,
         managed_by="partner" if customer.partner_id == scope.partner_id else "external",
         managing_partner=customer.partner.name,

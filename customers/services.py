@@ -283,7 +283,7 @@ def revoke_access(*, scope: Scope, org_id: uuid.UUID, admin: Admin) -> bool:
     return deleted > 0
 
 
-_TAG_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_TAG_COLOR = re.compile(r"#[0-9a-fA-F]{6}")  # fullmatch: `$` would let a trailing newline through
 _TAG_NAME_MAX = 50  # Tag.name max_length
 
 
@@ -293,6 +293,9 @@ def _clean_tag_name(scope: Scope, name: str, *, renaming: Tag | None = None) -> 
         raise InvalidInput("a tag needs a name")
     if len(name) > _TAG_NAME_MAX:
         raise InvalidInput(f"a tag name has at most {_TAG_NAME_MAX} characters")
+    if "\x00" in name:
+        # PostgreSQL cannot store (or even compare) text holding NUL.
+        raise InvalidInput("a tag name cannot contain a NUL character")
     same_name = Tag.objects.visible_to(scope).filter(name__iexact=name)
     if renaming is not None:
         same_name = same_name.exclude(pk=renaming.pk)
@@ -302,7 +305,7 @@ def _clean_tag_name(scope: Scope, name: str, *, renaming: Tag | None = None) -> 
 
 
 def _clean_tag_color(color: str) -> str:
-    if not _TAG_COLOR.match(color):
+    if not _TAG_COLOR.fullmatch(color):
         raise InvalidInput(f"tag colour {color!r} is not of the form #rrggbb")
     return color.lower()
 
@@ -311,8 +314,9 @@ def _clean_tag_color(color: str) -> str:
 def create_tag(*, scope: Scope, name: str, color: str = "#0d6efd") -> Tag:
     """Create a tag of the scope's partner (visible to all its admins).
 
-    Raises NotAllowed without EDIT_TAGS, and InvalidInput for an empty or over-long name, a colour
-    that is not `#rrggbb`, or a name the partner already uses (names compare case-insensitively)."""
+    Raises NotAllowed without EDIT_TAGS, and InvalidInput for an empty or over-long name (or one
+    holding a NUL character), a colour that is not `#rrggbb`, or a name the partner already uses
+    (names compare case-insensitively)."""
     scope.require(Permission.EDIT_TAGS)
     name = _clean_tag_name(scope, name)
     tag = Tag.objects.create(partner_id=scope.partner_id, name=name, color=_clean_tag_color(color))

@@ -4,8 +4,7 @@ customer page with its tabs."""
 import uuid
 
 from django.contrib import messages
-from django.db.models import Count
-from django.http import HttpResponse, HttpResponseBase, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from accounts.decorators import scoped_view
 from accounts.middleware import PortalRequest
 from accounts.models import Admin, AuditEvent
 from accounts.roles import Permission, Role
+from accounts.scope import Scope
 from accounts.services import InvalidInput
 
 from . import queries, services
@@ -36,6 +36,14 @@ def _view_query(params: QueryDict) -> str:
         if values:
             kept.setlist(name, values)
     return kept.urlencode()
+
+
+def _posted_tag(request: PortalRequest, scope: Scope) -> Tag:
+    """The tag whose id the form posted as `tag`: anything else is a 404, like a tag out of scope."""
+    key = request.POST.get("tag", "")
+    if not key.isdecimal():
+        raise Http404("no such tag")
+    return get_object_or_404(Tag.objects.visible_to(scope), pk=key)
 
 
 @require_GET
@@ -104,6 +112,11 @@ def save_view(request: PortalRequest) -> HttpResponse:
     assert scope is not None
     form = SavedViewForm(request.POST)
     query = _view_query(QueryDict(request.POST.get("query", "")))
+    # Re-encoding can lengthen a query that the form found short enough (raw non-ASCII text).
+    longest = SavedView._meta.get_field("query").max_length
+    if longest is not None and len(query) > longest:
+        messages.error(request, _("This view has too many filters to be saved."))
+        return redirect("customers:list")
     if form.is_valid():
         SavedView.objects.update_or_create(
             admin_id=scope.admin_id, name=form.cleaned_data["name"].strip(), defaults={"query": query}
@@ -163,7 +176,7 @@ def customer_tags(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
     scope = request.scope
     assert scope is not None
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
-    tag = get_object_or_404(Tag.objects.visible_to(scope), pk=request.POST.get("tag") or 0)
+    tag = _posted_tag(request, scope)
     if request.POST.get("action") == "remove":
         services.untag_customers(scope=scope, tag=tag, org_ids=[customer.org_id])
     else:
@@ -179,7 +192,8 @@ def customer_access(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
     assert scope is not None
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
     email = request.POST.get("email", "").strip().lower()
-    admin = Admin.objects.filter(email=email, is_active=True).first()
+    # PostgreSQL refuses a NUL character in a query parameter; no e-mail address holds one.
+    admin = Admin.objects.filter(email=email, is_active=True).first() if "\x00" not in email else None
     action = request.POST.get("action")
     back = redirect(f"{reverse('customers:detail', args=[customer.org_id])}?tab=admins")
     if admin is None:
@@ -212,7 +226,7 @@ def tag_list(request: PortalRequest) -> HttpResponse:
             if action == "create":
                 services.create_tag(scope=scope, name=request.POST.get("name", ""), color=request.POST.get("color", ""))
             else:
-                tag = get_object_or_404(Tag.objects.visible_to(scope), pk=request.POST.get("tag") or 0)
+                tag = _posted_tag(request, scope)
                 if action == "delete":
                     services.delete_tag(scope=scope, tag=tag)
                 else:
@@ -224,5 +238,5 @@ def tag_list(request: PortalRequest) -> HttpResponse:
         else:
             messages.success(request, _("Tags updated."))
         return redirect("customers:tags_page")
-    tags = Tag.objects.visible_to(scope).annotate(customer_count=Count("customers"))
+    tags = Tag.objects.visible_to(scope).with_customer_counts(scope)
     return render(request, "customers/tags.html", {"tags": tags, "may_edit_tags": scope.can(Permission.EDIT_TAGS)})

@@ -343,6 +343,8 @@ def change_trial(*, scope: Scope, customer: Customer, subscription_id: str, acti
     a trial the customer does not have, TrialRefused when the trial is not running."""
     scope.require(Permission.MANAGE_TRIALS)
     customer = Customer.objects.visible_to(scope).get(org_id=customer.org_id)
+    if "\x00" in subscription_id:  # no id holds NUL, and PostgreSQL refuses it in a query
+        raise Subscription.DoesNotExist(f"no trial {subscription_id!r}")
     with region_atomic(customer.region):
         trial = Subscription.objects.select_for_update().get(
             org_id=customer.org_id, subscription_id=subscription_id, kind=SubscriptionKind.TRIAL

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -6,13 +7,22 @@ from hypothesis import strategies as st
 
 from analytics.rules import (
     LineFacts,
+    excess_per_customer,
+    interpolate,
+    low_age_cutoff,
     low_lines,
     low_threshold,
+    low_threshold_of,
     monthly_means,
     months_between,
     percentile,
+    percentile_ranks,
     ratio,
     size_band,
+    snapshot_week,
+    trend_weeks,
+    usage_months,
+    weekly_change,
     within_window,
 )
 
@@ -106,3 +116,74 @@ def test_months_between_counts_whole_months():
 def test_monthly_means_average_weekly_values_of_each_month():
     weekly = [(date(2026, 9, 6), 10), (date(2026, 9, 13), 20), (date(2026, 11, 1), 5)]
     assert monthly_means(weekly, today=TODAY) == [15.0, None, 5.0]
+
+
+# --- the rules the overview's queries use ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "ranks"),
+    [(1, (0, 0, 0.0)), (4, (0, 1, 0.75)), (5, (1, 2, 0.0)), (6, (1, 2, 0.25)), (7, (1, 2, 0.5))],
+)
+def test_percentile_ranks_name_the_two_closest_ranks_and_the_weight(count, ranks):
+    assert percentile_ranks(count, 25) == ranks
+
+
+def test_percentile_ranks_of_nothing_is_refused():
+    with pytest.raises(ValueError, match="percentile of no values"):
+        percentile_ranks(0, 25)
+
+
+@given(st.lists(st.floats(min_value=0, max_value=10, allow_nan=False), min_size=1, max_size=30))
+def test_percentile_from_ranks_is_the_percentile(values):
+    ordered = sorted(values)
+    lower, upper, weight = percentile_ranks(len(ordered), 25)
+    assert interpolate(ordered[lower], ordered[upper], weight) == percentile(values, 25)
+
+
+def test_threshold_of_a_group_known_by_size_and_percentile():
+    assert low_threshold_of(4, 0.1) == 0.30
+    assert low_threshold_of(5, None) == 0.30
+    assert low_threshold_of(5, 0.2) == 0.2
+    assert low_threshold_of(5, 0.8) == 0.5
+
+
+def test_low_age_cutoff_is_thirty_days_back():
+    assert low_age_cutoff(TODAY) == date(2026, 10, 26)
+
+
+@pytest.mark.parametrize(
+    ("today", "week"),
+    [
+        (date(2026, 11, 22), date(2026, 11, 22)),  # a Sunday is its own week
+        (date(2026, 11, 25), date(2026, 11, 22)),
+        (date(2026, 11, 28), date(2026, 11, 22)),  # Saturday
+        (date(2026, 11, 29), date(2026, 11, 29)),
+    ],
+)
+def test_snapshot_week_is_the_latest_sunday(today, week):
+    assert snapshot_week(today) == week
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
+def test_trend_weeks_are_twelve_consecutive_sundays_ending_this_week(today):
+    weeks = trend_weeks(today)
+    assert len(weeks) == 12
+    assert all(w.weekday() == 6 for w in weeks)
+    assert [b - a for a, b in pairwise(weeks)] == [timedelta(days=7)] * 11
+    assert 0 <= (today - weeks[-1]).days <= 6
+
+
+def test_usage_months_cross_the_year():
+    assert usage_months(date(2027, 1, 10)) == [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]
+
+
+def test_weekly_change_needs_both_weeks():
+    assert weekly_change(10, 12) == -2
+    assert weekly_change(None, 3) is None
+    assert weekly_change(3, None) is None
+
+
+def test_average_excess_of_no_customer_is_not_applicable():
+    assert excess_per_customer(0, 0) is None
+    assert excess_per_customer(17, 3) == 17 / 3

@@ -1,0 +1,927 @@
+"""License analytics of SPEC 6.1, read from one region database: the five KPIs, the 12-week trend
+and the five sections. The page and the `analytics/licenses` API call `license_overview`; a
+re-sorted table calls `license_section` and a CSV export `section_rows`, which share its
+internals, so all of them agree.
+
+Everything is scoped: region rows through `visible_to(scope)`, the directory through
+`Customer.objects.visible_to(scope)`. Counts and sums come from the database. A section may hold
+thousands of subscriptions, so its rows are first read without the figures that need other
+tables (customer names from the control database, weekly snapshots); those are loaded for the
+rows shown, or for every row only when the table is sorted by them or exported."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    RowRange,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Greatest, NullIf, RowNumber
+from django.utils.translation import gettext_lazy as _
+
+from accounts.scope import Scope
+from customers.export import Column
+from customers.models import Customer
+from customers.rules import LIVE_STATES
+from customers.statuses import Product
+from regions.registry import Region, db_for
+from subscriptions.models import LicenseLine, LicenseSnapshot, Subscription, SubscriptionKind, SubscriptionState
+
+from . import rules
+
+PRODUCTS: tuple[str, ...] = (Product.MEETINGS.value, Product.CALLING.value)
+SECTIONS: tuple[str, ...] = ("new", "expiring", "renewing", "low_assignment", "over_limit")
+ACTIVE = SubscriptionState.ACTIVE.value
+DEFAULT_LIMIT = 50
+
+
+class UnknownProduct(ValueError):
+    """A product outside the Meetings / Calling toggle."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    """The five headline counts, over every product of the region (customers, not lines)."""
+
+    total_customers: int
+    expiring_soon: int
+    renewing_soon: int
+    low_assignment: int
+    over_limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrendWeek:
+    """One week of the distribution trend, summed over the product's lines; a licence counts
+    once: used, or assigned but not used, or available (not assigned)."""
+
+    week_on: date
+    used: int
+    assigned_unused: int
+    available: int
+
+    @property
+    def total(self) -> int:
+        return self.used + self.assigned_unused + self.available
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseRow:
+    """One subscription in a section, with the seats of its lines of the chosen product that
+    the section is about (all of them, or the low or over-limit ones). Figures a section does not
+    show are None, and so is a weekly change without both snapshots."""
+
+    org_id: uuid.UUID
+    customer: str
+    subscription_id: str
+    kind: str
+    auto_renew: bool
+    quantity: int
+    assigned: int
+    used: int
+    days: int | None = None  # since added (new), to expiry (expiring), to renewal (renewing)
+    months: int | None = None  # since added (low assignment), remaining (over limit)
+    assignment_change: int | None = None
+    usage_change: int | None = None
+    monthly_usage: tuple[float | None, ...] = ()
+
+    @property
+    def available(self) -> int:
+        return max(self.quantity - self.assigned, 0)
+
+    @property
+    def assigned_unused(self) -> int:
+        return max(self.assigned - self.used, 0)
+
+    @property
+    def over_limit(self) -> int:
+        return max(self.assigned - self.quantity, 0)
+
+    @property
+    def assigned_share(self) -> float | None:
+        return rules.ratio(self.assigned, self.quantity)
+
+    @property
+    def used_share(self) -> float | None:
+        return rules.ratio(self.used, self.quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class NewKpis:
+    customers: int
+    total_licenses: int
+
+
+@dataclass(frozen=True, slots=True)
+class WindowKpis:
+    """Expiring and renewing: assignment and usage are shares of the section's total licences."""
+
+    customers: int
+    assignment: float | None
+    usage: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LowKpis:
+    customers: int
+    assignment: float | None
+    usage: float | None
+    unassigned: int
+
+
+@dataclass(frozen=True, slots=True)
+class OverKpis:
+    customers: int
+    total_excess: int
+    average_excess: float | None
+
+
+SectionKpis = NewKpis | WindowKpis | LowKpis | OverKpis
+
+
+@dataclass(frozen=True, slots=True)
+class TableRequest:
+    """Which rows of a section to return: `sort` is `column` or `-column` (see
+    `section_columns`; anything else means the section's default order)."""
+
+    sort: str | None = None
+    offset: int = 0
+    limit: int = DEFAULT_LIMIT
+    # A page asks for the last rows rather than none when the offset is past the end (a link
+    # kept from a longer list); the API answers exactly what was asked.
+    last_page_past_end: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A section's KPIs over all its rows, how many rows it has, and the requested slice of
+    them in the order `sort`."""
+
+    key: str
+    kpis: SectionKpis
+    count: int
+    sort: str
+    offset: int
+    rows: tuple[LicenseRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseOverview:
+    region: str
+    product: str
+    today: date
+    week_on: date  # this week's snapshot; weekly changes compare it with the week before
+    usage_months: tuple[date, ...]  # first days of the months of `monthly_usage`, oldest first
+    kpis: Kpis
+    trend: tuple[TrendWeek, ...]
+    new: Section
+    expiring: Section
+    renewing: Section
+    low_assignment: Section
+    over_limit: Section
+
+    def section(self, key: str) -> Section:
+        if key not in SECTIONS:
+            raise KeyError(key)
+        section: Section = getattr(self, key)
+        return section
+
+
+def regions_with_customers(scope: Scope) -> list[str]:
+    """The region codes holding customers the scope may see, in the registry's order (the
+    region selector lists these and hides itself when there is only one)."""
+    present = set(Customer.objects.visible_to(scope).values_list("region", flat=True).distinct().order_by())
+    return [code for code in Region.values if code in present]
+
+
+# --- what each section means, as filters on license lines ----------------------------------------
+
+
+def _expiring(p: str, today: date) -> Q:
+    """`p` is the path to the subscription ("" from Subscription, "subscription__" from a line)."""
+    # As the `expiring_soon` status (SPEC 5.1): a trial ends whatever its renewal flag says.
+    ends = Q(**{f"{p}state": ACTIVE, f"{p}end_on__range": (today, today + timedelta(days=rules.WINDOW_DAYS))})
+    return ends & (Q(**{f"{p}auto_renew": False}) | Q(**{f"{p}kind": SubscriptionKind.TRIAL}))
+
+
+def _renewing(p: str, today: date) -> Q:
+    return Q(
+        **{
+            f"{p}state": ACTIVE,
+            f"{p}kind": SubscriptionKind.PAID,
+            f"{p}auto_renew": True,
+            f"{p}renewal_on__range": (today, today + timedelta(days=rules.WINDOW_DAYS)),
+        }
+    )
+
+
+def _over_limit() -> Q:
+    return Q(subscription__state=ACTIVE, assigned__gt=F("quantity"))
+
+
+def _new(subscriptions: QuerySet[Subscription], today: date) -> Q:
+    """Lines of the started, not ended subscriptions of customers whose first subscription or
+    trial started within the last 90 days: they have one that started in the window and none
+    before it."""
+    since = today - timedelta(days=rules.WINDOW_DAYS)
+    earlier = subscriptions.filter(org_id=OuterRef("org_id"), start_on__lt=since)
+    new_customers = (
+        subscriptions.filter(start_on__range=(since, today)).filter(~Exists(earlier)).order_by().values("org_id")
+    )
+    return Q(org_id__in=new_customers, subscription__start_on__lte=today, subscription__state__in=sorted(LIVE_STATES))
+
+
+def _band() -> Case:
+    """rules.size_band as SQL: the licence-count band of a line, NULL for quantity 0."""
+    whens = [
+        When(Q(quantity__gte=low) & (Q() if high is None else Q(quantity__lte=high)), then=Value(index))
+        for index, (low, high) in enumerate(rules.SIZE_BANDS)
+    ]
+    return Case(*whens, default=None, output_field=IntegerField())
+
+
+def _ratio() -> ExpressionWrapper:
+    """assigned / quantity as a float, NULL for quantity 0 (never a division by zero). The same
+    IEEE division as Python's, so comparisons with thresholds agree with rules.low_lines."""
+    return ExpressionWrapper(
+        Cast("assigned", FloatField()) / NullIf(Cast("quantity", FloatField()), Value(0.0)), output_field=FloatField()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _PeerGroup:
+    partner_id: int
+    product: str
+    band: int
+    threshold: float
+
+
+def _peer_groups(alias: str, partner_ids: Iterable[int]) -> list[_PeerGroup]:
+    """The low-assignment threshold of every peer group of the given partners.
+
+    Peers are a partner's active lines with quantity > 0 of one product and size band, whoever
+    may see them: a partner admin's lines are judged against the whole partner. The database
+    sorts each group once and returns the few ranks around its 25th percentile (a generous
+    window); rules.percentile_ranks picks the two it lies between and rules decides."""
+    partition, order = [F("partner_id"), F("product"), F("band")], F("ratio").asc()
+    ranked = (
+        LicenseLine.objects.using(alias)
+        .filter(partner_id__in=list(partner_ids), subscription__state=ACTIVE, quantity__gt=0)
+        .annotate(band=_band(), ratio=_ratio())
+        .annotate(
+            position=Window(RowNumber(), partition_by=partition, order_by=order),
+            peers=Window(Count("id"), partition_by=partition, order_by=order, frame=RowRange(start=None, end=None)),
+        )
+        .order_by()
+        .values_list("partner_id", "product", "band", "peers", "position", "ratio")
+    )
+    # Filtering on the windows through the ORM repeats them in its QUALIFY emulation, and the
+    # database then sorts every group once per copy; a plain outer WHERE sorts them once.
+    sql, params = ranked.query.get_compiler(using=alias).as_sql()
+    near = f'"peers" * {rules.LOW_PERCENTILE} / 100'
+    sizes: dict[tuple[int, str, int], int] = {}
+    values: dict[tuple[int, str, int, int], float] = {}
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f'SELECT * FROM ({sql}) ranked WHERE "position" BETWEEN {near} - 1 AND {near} + 2', params)
+        for partner_id, product, band, peers, position, value in cursor.fetchall():
+            sizes[(partner_id, product, band)] = peers
+            values[(partner_id, product, band, position - 1)] = value
+    groups = []
+    for key, n in sizes.items():
+        quartile = None
+        if n >= rules.MIN_PEERS:
+            lower, upper, weight = rules.percentile_ranks(n, rules.LOW_PERCENTILE)
+            quartile = rules.interpolate(values[(*key, lower)], values[(*key, upper)], weight)
+        groups.append(_PeerGroup(*key, threshold=rules.low_threshold_of(n, quartile)))
+    return groups
+
+
+def _low(groups: Sequence[_PeerGroup], today: date, product: str | None = None) -> Q:
+    """Lines below their peer group's threshold, of subscriptions older than 30 days; expects a
+    `ratio` annotation (see `_ratio`). With `product`, only that product's groups are tested."""
+    below = Q(pk__in=[])
+    for group in groups:
+        if product is not None and group.product != product:
+            continue
+        low, high = rules.SIZE_BANDS[group.band]
+        in_band = Q(quantity__gte=low) if high is None else Q(quantity__range=(low, high))
+        below |= Q(partner_id=group.partner_id, product=group.product, ratio__lt=group.threshold) & in_band
+    old = Q(subscription__state=ACTIVE, subscription__start_on__lt=rules.low_age_cutoff(today), quantity__gt=0)
+    return old & below
+
+
+# --- the overview --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Seats:
+    """A section row as read from the lines: the subscription and the sums of its lines."""
+
+    org_id: uuid.UUID
+    subscription_pk: int
+    subscription_id: str
+    kind: str
+    start_on: date
+    end_on: date | None
+    renewal_on: date | None
+    auto_renew: bool
+    line_ids: list[int] = field(default_factory=list)
+    quantity: int = 0
+    assigned: int = 0
+    used: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the reads of one overview share: the scope, the region's database, the dates, and
+    the peer groups' low-assignment thresholds."""
+
+    scope: Scope
+    alias: str
+    region: str
+    product: str
+    today: date
+    weeks: list[date]
+    months: list[date]
+    partner_ids: list[int]
+    groups: list[_PeerGroup]
+    subscriptions: QuerySet[Subscription]
+    lines: QuerySet[LicenseLine]
+
+
+def _context(scope: Scope, region: str, product: str, today: date, *, peers: bool = True) -> _Context:
+    """What every read of one overview shares; `peers=False` skips the peer thresholds (then
+    nothing is low), for reads that do not need them."""
+    alias = db_for(region)
+    if product not in PRODUCTS:
+        raise UnknownProduct(f"unknown product {product!r}; expected one of {', '.join(PRODUCTS)}")
+    lines = LicenseLine.objects.using(alias).visible_to(scope)
+    if scope.customer_ids is None:
+        partner_ids = [scope.partner_id]
+    else:
+        partner_ids = sorted(lines.order_by().values_list("partner_id", flat=True).distinct())
+    return _Context(
+        scope=scope,
+        alias=alias,
+        region=str(region).upper(),
+        product=product,
+        today=today,
+        weeks=rules.trend_weeks(today),
+        months=rules.usage_months(today),
+        partner_ids=partner_ids,
+        groups=_peer_groups(alias, partner_ids) if peers else [],
+        subscriptions=Subscription.objects.using(alias).visible_to(scope),
+        lines=lines,
+    )
+
+
+def license_overview(
+    scope: Scope,
+    *,
+    region: str,
+    product: str,
+    today: date,
+    tables: Mapping[str, TableRequest] | None = None,
+) -> LicenseOverview:
+    """SPEC 6.1 for the customers `scope` may see in `region`, the sections restricted to
+    `product` (meetings or calling). Windows are the 90 days from `today`, both ends included;
+    "this week" is the latest Sunday on or before `today`. Shares are None ("n/a") when there is
+    no licence to divide by. `tables` says which rows of each section to return (by default the
+    first 50 in the section's default order). Raises UnknownRegion or UnknownProduct."""
+    ctx = _context(scope, region, product, today)
+    sections = _sections(ctx, {key: (tables or {}).get(key, TableRequest()) for key in SECTIONS})
+    return LicenseOverview(
+        region=ctx.region,
+        product=product,
+        today=today,
+        week_on=ctx.weeks[-1],
+        usage_months=tuple(ctx.months),
+        kpis=_kpis(ctx),
+        trend=_trend(ctx),
+        new=sections["new"],
+        expiring=sections["expiring"],
+        renewing=sections["renewing"],
+        low_assignment=sections["low_assignment"],
+        over_limit=sections["over_limit"],
+    )
+
+
+def license_section(
+    scope: Scope, *, region: str, product: str, today: date, section: str, table: TableRequest
+) -> Section:
+    """One section of `license_overview`, alone (for a table that is sorted or paged again):
+    the same figures, without reading the others, the KPIs or the trend. Raises UnknownRegion,
+    UnknownProduct, or KeyError for an unknown section."""
+    if section not in SECTIONS:
+        raise KeyError(section)
+    ctx = _context(scope, region, product, today, peers=section == "low_assignment")
+    return _sections(ctx, {section: table})[section]
+
+
+def section_rows(
+    scope: Scope, *, region: str, product: str, today: date, section: str, sort: str | None = None
+) -> Iterator[LicenseRow]:
+    """Every row of one section in the order `sort`, complete, for a CSV export; the same rows
+    `license_overview` pages through. Raises UnknownRegion, UnknownProduct, or KeyError for an
+    unknown section."""
+    if section not in SECTIONS:
+        raise KeyError(section)
+    ctx = _context(scope, region, product, today, peers=section == "low_assignment")
+    order = sort_key(section, sort, section_columns(section, ctx.months))
+    ordered = _ordered(ctx, section, _section_seats(ctx, section), order)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = {section: ordered[start : start + _CHUNK]}
+        yield from _rows(ctx, section, chunk[section], _extras(ctx, chunk, names=True, snapshots=True))
+
+
+def _sections(ctx: _Context, requests: Mapping[str, TableRequest]) -> dict[str, Section]:
+    """The requested sections: KPIs over all their rows, then the slice asked for, whose names
+    and snapshots are read once for all sections together."""
+    seats = {key: _section_seats(ctx, key) for key in requests}
+    sorts = {key: sort_key(key, request.sort, section_columns(key, ctx.months)) for key, request in requests.items()}
+    offsets = {key: _offset(request, len(seats[key])) for key, request in requests.items()}
+    shown = {
+        key: _ordered(ctx, key, seats[key], sorts[key])[offsets[key] : offsets[key] + max(request.limit, 0)]
+        for key, request in requests.items()
+    }
+    extras = _extras(ctx, shown, names=True, snapshots=True)
+    return {
+        key: Section(
+            key=key,
+            kpis=_SECTION_KPIS[key](seats[key]),
+            count=len(seats[key]),
+            sort=sorts[key],
+            offset=offsets[key],
+            rows=tuple(_rows(ctx, key, shown[key], extras)),
+        )
+        for key in requests
+    }
+
+
+def _kpis(ctx: _Context) -> Kpis:
+    """The five headline counts (distinct customers) over every product, one aggregate per table."""
+    today = ctx.today
+    by_subscription = ctx.subscriptions.aggregate(
+        expiring=Count("org_id", distinct=True, filter=_expiring("", today)),
+        renewing=Count("org_id", distinct=True, filter=_renewing("", today)),
+    )
+    low, over = _low(ctx.groups, today), _over_limit()
+    by_line = (
+        ctx.lines.annotate(ratio=_ratio())
+        .filter(low | over)
+        .aggregate(low=Count("org_id", distinct=True, filter=low), over=Count("org_id", distinct=True, filter=over))
+    )
+    return Kpis(
+        total_customers=Customer.objects.visible_to(ctx.scope).in_region(ctx.region).count(),
+        expiring_soon=by_subscription["expiring"],
+        renewing_soon=by_subscription["renewing"],
+        low_assignment=by_line["low"],
+        over_limit=by_line["over"],
+    )
+
+
+def _section_filter(ctx: _Context, key: str) -> Q:
+    """Which license lines make a section's rows (before the product filter)."""
+    if key == "new":
+        return _new(ctx.subscriptions, ctx.today)
+    if key == "expiring":
+        return _expiring("subscription__", ctx.today)
+    if key == "renewing":
+        return _renewing("subscription__", ctx.today)
+    if key == "low_assignment":
+        return _low(ctx.groups, ctx.today, ctx.product)
+    return _over_limit()
+
+
+def _section_seats(ctx: _Context, key: str) -> list[_Seats]:
+    """The product's lines that belong to the section, summed per subscription: one query,
+    whose filter each section's own index serves (dates of subscriptions, or the lines)."""
+    found = (
+        ctx.lines.filter(product=ctx.product)
+        .annotate(ratio=_ratio())
+        .filter(_section_filter(ctx, key))
+        .order_by()
+        .values_list(
+            "id",
+            "org_id",
+            "subscription_id",
+            "subscription__subscription_id",
+            "subscription__kind",
+            "subscription__start_on",
+            "subscription__end_on",
+            "subscription__renewal_on",
+            "subscription__auto_renew",
+            "quantity",
+            "assigned",
+            "used",
+        )
+    )
+    seats: dict[int, _Seats] = {}
+    for line_id, org_id, pk, sid, kind, start_on, end_on, renewal_on, auto_renew, quantity, assigned, used in found:
+        row = seats.get(pk)
+        if row is None:
+            row = seats[pk] = _Seats(org_id, pk, sid, kind, start_on, end_on, renewal_on, auto_renew)
+        row.line_ids.append(line_id)
+        row.quantity += quantity
+        row.assigned += assigned
+        row.used += used
+    return list(seats.values())
+
+
+def _offset(request: TableRequest, count: int) -> int:
+    offset = max(request.offset, 0)
+    if request.last_page_past_end and request.limit > 0 and offset >= count > 0:
+        offset = (count - 1) // request.limit * request.limit
+    return offset
+
+
+# Which snapshot figures each section shows: weekly changes, or the monthly means of `used`.
+_WEEKLY_SECTIONS = frozenset({"new", "low_assignment"})
+_MONTHLY_SECTIONS = frozenset({"expiring", "renewing"})
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _Extras:
+    """What rows need from other tables: directory names, and (assigned, used) of snapshots by
+    line and week (None when not loaded)."""
+
+    names: Mapping[uuid.UUID, str]
+    snapshots: Mapping[int, Mapping[date, tuple[int, int]]] | None
+
+
+def _extras(ctx: _Context, seats: Mapping[str, Sequence[_Seats]], *, names: bool, snapshots: bool) -> _Extras:
+    """Names and snapshots of the given rows of each section, in one query each."""
+    directory = _customer_names(ctx.scope, {s.org_id for rows in seats.values() for s in rows}) if names else {}
+    weekly = None
+    if snapshots:
+        with_snapshots = [key for key, rows in seats.items() if rows and key in _WEEKLY_SECTIONS | _MONTHLY_SECTIONS]
+        since = ctx.months[0] if _MONTHLY_SECTIONS & set(with_snapshots) else ctx.weeks[-2]
+        line_ids = sorted({line for key in with_snapshots for s in seats[key] for line in s.line_ids})
+        weekly = _snapshots(ctx, line_ids, min(since, ctx.weeks[-2])) if line_ids else {}
+    return _Extras(names=directory, snapshots=weekly)
+
+
+def _ordered(ctx: _Context, key: str, seats: Sequence[_Seats], sort: str) -> list[_Seats]:
+    """The section's rows in the order `sort`, loading names or snapshots for all of them only
+    when the sort column needs them."""
+    columns = section_columns(key, ctx.months)
+    column = next(c for c in columns if c.key == sort.lstrip("-"))
+    extras = _extras(ctx, {key: seats}, names=column.source == "directory", snapshots=column.source == "snapshots")
+    rows = _rows(ctx, key, seats, extras)
+    seat_of = {id(row): seat for row, seat in zip(rows, seats, strict=True)}
+    return [seat_of[id(row)] for row in sorted_rows(rows, sort, columns)]
+
+
+def _rows(ctx: _Context, key: str, seats: Sequence[_Seats], extras: _Extras) -> list[LicenseRow]:
+    """A row for each of `seats`, in their order. Without names the org id stands in for the
+    customer; without snapshots the weekly and monthly figures are left out."""
+    today, this_week, last_week = ctx.today, ctx.weeks[-1], ctx.weeks[-2]
+    result = []
+    for s in seats:
+        figures: dict[str, Any] = {}
+        if key == "new":
+            figures["days"] = (today - s.start_on).days
+        elif key == "expiring":
+            figures["days"] = (s.end_on - today).days if s.end_on else None
+        elif key == "renewing":
+            figures["days"] = (s.renewal_on - today).days if s.renewal_on else None
+        elif key == "low_assignment":
+            figures["months"] = rules.months_between(s.start_on, today)
+        elif key == "over_limit":
+            figures["months"] = rules.months_between(today, s.end_on) if s.end_on else None
+        if extras.snapshots is not None:
+            totals = _weekly_totals(extras.snapshots, s.line_ids)
+            if key in _WEEKLY_SECTIONS:
+                this, last = totals.get(this_week), totals.get(last_week)
+                figures["assignment_change"] = rules.weekly_change(this and this[0], last and last[0])
+                if key == "new":
+                    figures["usage_change"] = rules.weekly_change(this and this[1], last and last[1])
+            if key in _MONTHLY_SECTIONS:
+                used = [(week, pair[1]) for week, pair in sorted(totals.items())]
+                figures["monthly_usage"] = tuple(rules.monthly_means(used, today=today))
+        result.append(
+            LicenseRow(
+                org_id=s.org_id,
+                customer=extras.names.get(s.org_id, str(s.org_id)),
+                subscription_id=s.subscription_id,
+                kind=s.kind,
+                auto_renew=s.auto_renew,
+                quantity=s.quantity,
+                assigned=s.assigned,
+                used=s.used,
+                **figures,
+            )
+        )
+    return result
+
+
+def _weekly_totals(
+    weekly: Mapping[int, Mapping[date, tuple[int, int]]], line_ids: Iterable[int]
+) -> dict[date, tuple[int, int]]:
+    """(assigned, used) per week summed over the lines that have a snapshot that week."""
+    totals: dict[date, tuple[int, int]] = {}
+    for line_id in line_ids:
+        for week, (assigned, used) in weekly.get(line_id, {}).items():
+            before = totals.get(week, (0, 0))
+            totals[week] = (before[0] + assigned, before[1] + used)
+    return totals
+
+
+def _snapshots(ctx: _Context, line_ids: Sequence[int], since: date) -> dict[int, dict[date, tuple[int, int]]]:
+    """(assigned, used) by line and week for the given lines, from `since` to today; the lines
+    come from scoped queries, and the snapshots are read through the scope as well."""
+    found: dict[int, dict[date, tuple[int, int]]] = defaultdict(dict)
+    snapshots = LicenseSnapshot.objects.using(ctx.alias).visible_to(ctx.scope).filter(week_on__range=(since, ctx.today))
+    for start in range(0, len(line_ids), _CHUNK):
+        chunk = line_ids[start : start + _CHUNK]
+        for line_id, week, assigned, used in snapshots.filter(line_id__in=chunk).values_list(
+            "line_id", "week_on", "assigned", "used"
+        ):
+            found[line_id][week] = (assigned, used)
+    return found
+
+
+def _trend(ctx: _Context) -> tuple[TrendWeek, ...]:
+    """The distribution of each week's snapshots of the product's lines, summed by the database
+    (each line's unused and available seats counted from zero up); a week without snapshots
+    shows zeros."""
+    zero = Value(0, output_field=IntegerField())
+    snapshots = LicenseSnapshot.objects.using(ctx.alias).visible_to(ctx.scope)
+    # Naming the partners too lets a partner admin's read use the (partner, week) index.
+    snapshots = snapshots.filter(partner_id__in=ctx.partner_ids)
+    sums = {
+        row["week_on"]: row
+        for row in snapshots.filter(week_on__in=ctx.weeks, line__product=ctx.product)
+        .order_by()
+        .values("week_on")
+        .annotate(
+            used_sum=Sum("used"),
+            unused_sum=Sum(Greatest(F("assigned") - F("used"), zero, output_field=IntegerField())),
+            available_sum=Sum(Greatest(F("quantity") - F("assigned"), zero, output_field=IntegerField())),
+        )
+    }
+    return tuple(
+        TrendWeek(
+            week_on=week,
+            used=sums[week]["used_sum"] if week in sums else 0,
+            assigned_unused=sums[week]["unused_sum"] if week in sums else 0,
+            available=sums[week]["available_sum"] if week in sums else 0,
+        )
+        for week in ctx.weeks
+    )
+
+
+_NAME_CHUNK = 2000
+
+
+def _customer_names(scope: Scope, org_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Directory names of the rows' customers (the control database cannot be joined)."""
+    ids = sorted(org_ids)
+    names: dict[uuid.UUID, str] = {}
+    for start in range(0, len(ids), _NAME_CHUNK):
+        chunk = ids[start : start + _NAME_CHUNK]
+        names.update(Customer.objects.visible_to(scope).filter(org_id__in=chunk).values_list("org_id", "name"))
+    return names
+
+
+def _customers(seats: Sequence[_Seats]) -> int:
+    return len({s.org_id for s in seats})
+
+
+def _new_kpis(seats: Sequence[_Seats]) -> NewKpis:
+    return NewKpis(customers=_customers(seats), total_licenses=sum(s.quantity for s in seats))
+
+
+def _window_kpis(seats: Sequence[_Seats]) -> WindowKpis:
+    total = sum(s.quantity for s in seats)
+    return WindowKpis(
+        customers=_customers(seats),
+        assignment=rules.ratio(sum(s.assigned for s in seats), total),
+        usage=rules.ratio(sum(s.used for s in seats), total),
+    )
+
+
+def _low_kpis(seats: Sequence[_Seats]) -> LowKpis:
+    total = sum(s.quantity for s in seats)
+    return LowKpis(
+        customers=_customers(seats),
+        assignment=rules.ratio(sum(s.assigned for s in seats), total),
+        usage=rules.ratio(sum(s.used for s in seats), total),
+        unassigned=sum(s.quantity - s.assigned for s in seats),
+    )
+
+
+def _over_kpis(seats: Sequence[_Seats]) -> OverKpis:
+    customers = _customers(seats)
+    excess = sum(s.assigned - s.quantity for s in seats)
+    return OverKpis(
+        customers=customers, total_excess=excess, average_excess=rules.excess_per_customer(excess, customers)
+    )
+
+
+_SECTION_KPIS: dict[str, Callable[[Sequence[_Seats]], SectionKpis]] = {
+    "new": _new_kpis,
+    "expiring": _window_kpis,
+    "renewing": _window_kpis,
+    "low_assignment": _low_kpis,
+    "over_limit": _over_kpis,
+}
+
+
+# --- tables: one column list per section feeds the page, its sorting and its CSV ---------------
+
+
+def _share(value: float | None) -> str:
+    """A share as a percentage with one decimal for CSV, "n/a" when there is nothing to divide."""
+    return "n/a" if value is None else f"{value * 100:.1f}"
+
+
+def _figure(value: float | None) -> object:
+    return "n/a" if value is None else value
+
+
+@dataclass(frozen=True, slots=True)
+class TableColumn:
+    """A column of a section table: `key` is its `?sort=` name and tells the template how to draw
+    the cell; `csv` lists the cells it becomes in the export (a bar becomes its three numbers)."""
+
+    key: str
+    header: Any  # a lazy translation
+    sort_value: Callable[[LicenseRow], Any]
+    csv: tuple[Column[LicenseRow], ...]
+    # What sorting by this column must load for every row: the "directory" (names), "snapshots",
+    # or nothing beyond the lines.
+    source: str = "lines"
+
+
+def _customer() -> TableColumn:
+    return TableColumn(
+        "customer",
+        _("Customer"),
+        lambda r: r.customer.casefold(),
+        (Column(_("Customer"), lambda r: r.customer),),
+        source="directory",
+    )
+
+
+def _subscription() -> TableColumn:
+    return TableColumn(
+        "subscription",
+        _("Subscription ID"),
+        lambda r: r.subscription_id,
+        (Column(_("Subscription ID"), lambda r: r.subscription_id),),
+    )
+
+
+def _number(key: str, header: Any, value: Callable[[LicenseRow], Any], source: str = "lines") -> TableColumn:
+    return TableColumn(key, header, value, (Column(header, lambda r: _figure(value(r))),), source=source)
+
+
+def _seats() -> TableColumn:
+    return TableColumn(
+        "seats",
+        _("Used / assigned / available"),
+        lambda r: r.used,
+        (
+            Column(_("Used"), lambda r: r.used),
+            Column(_("Assigned, not used"), lambda r: r.assigned_unused),
+            Column(_("Available"), lambda r: r.available),
+        ),
+    )
+
+
+def _counted_share(
+    key: str, header: Any, count: Callable[[LicenseRow], int], share: Callable[[LicenseRow], float | None]
+) -> TableColumn:
+    return TableColumn(
+        key,
+        header,
+        share,
+        (Column(header, count), Column(_("%(header)s %%") % {"header": header}, lambda r: _share(share(r)))),
+    )
+
+
+def _monthly_usage(months: Sequence[date]) -> TableColumn:
+    def month(index: int) -> Column[LicenseRow]:
+        label = _("Mean weekly used, %(month)s") % {"month": months[index].strftime("%Y-%m")}
+        return Column(label, lambda r: _figure(r.monthly_usage[index] if r.monthly_usage else None))
+
+    return TableColumn(
+        "usage",
+        _("Usage of the last 3 months"),
+        lambda r: r.monthly_usage[-1] if r.monthly_usage else None,
+        tuple(month(i) for i in range(len(months))),
+        source="snapshots",
+    )
+
+
+def section_columns(key: str, months: Sequence[date]) -> tuple[TableColumn, ...]:
+    """The columns of a section's table, in SPEC 6.1 order. Raises KeyError for an unknown section."""
+    total = _number("total", _("Total licenses"), lambda r: r.quantity)
+    assignment_change = _number(
+        "assignment_change", _("Weekly assignment change"), lambda r: r.assignment_change, "snapshots"
+    )
+    assigned = _counted_share("assigned", _("Assigned"), lambda r: r.assigned, lambda r: r.assigned_share)
+    columns: dict[str, tuple[TableColumn, ...]] = {
+        "new": (
+            _customer(),
+            _subscription(),
+            _number("days", _("Days since added"), lambda r: r.days),
+            total,
+            _seats(),
+            assignment_change,
+            _number("usage_change", _("Weekly usage change"), lambda r: r.usage_change, "snapshots"),
+        ),
+        "expiring": (
+            _customer(),
+            _subscription(),
+            _number("days", _("Days to expiry"), lambda r: r.days),
+            total,
+            _seats(),
+            _monthly_usage(months),
+        ),
+        "renewing": (
+            _customer(),
+            _subscription(),
+            _number("days", _("Days to renewal"), lambda r: r.days),
+            total,
+            _seats(),
+            _monthly_usage(months),
+        ),
+        "low_assignment": (
+            _customer(),
+            _subscription(),
+            _number("months", _("Months since added"), lambda r: r.months),
+            assigned,
+            total,
+            _seats(),
+            assignment_change,
+        ),
+        "over_limit": (
+            _customer(),
+            _subscription(),
+            _number("months", _("Months remaining"), lambda r: r.months),
+            TableColumn(
+                "auto_renew",
+                _("Auto-renew"),
+                lambda r: r.auto_renew,
+                (Column(_("Auto-renew"), lambda r: r.auto_renew),),
+            ),
+            total,
+            assigned,
+            _counted_share("used", _("Used"), lambda r: r.used, lambda r: r.used_share),
+        ),
+    }
+    return columns[key]
+
+
+# The order a section opens in: what needs attention first.
+DEFAULT_SORT: dict[str, str] = {
+    "new": "days",
+    "expiring": "days",
+    "renewing": "days",
+    "low_assignment": "assigned",
+    "over_limit": "-assigned",
+}
+
+
+def sort_key(section: str, requested: str | None, columns: Sequence[TableColumn]) -> str:
+    """The requested `column` or `-column` when the section has it, else the section's default."""
+    names = {c.key for c in columns}
+    if requested and requested.lstrip("-") in names:
+        return requested
+    return DEFAULT_SORT[section]
+
+
+def sorted_rows(rows: Iterable[LicenseRow], sort: str, columns: Sequence[TableColumn]) -> list[LicenseRow]:
+    """Rows ordered by a `sort_key`; rows without a value ("n/a") come last either way, and ties
+    keep subscription id order so pages never overlap."""
+    column = next(c for c in columns if c.key == sort.lstrip("-"))
+    ordered = sorted(rows, key=lambda r: r.subscription_id)
+    known = [r for r in ordered if column.sort_value(r) is not None]
+    unknown = [r for r in ordered if column.sort_value(r) is None]
+    known.sort(key=column.sort_value, reverse=sort.startswith("-"))
+    return known + unknown
+
+
+def csv_columns(columns: Sequence[TableColumn]) -> list[Column[LicenseRow]]:
+    return [cell for column in columns for cell in column.csv]

@@ -1,0 +1,42 @@
+"""Template helpers of the license overview: shares, changes and "n/a"."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def share(value: float | None) -> str:
+    """0.675 -> "67.5 %"; None -> "n/a" (there was nothing to divide by), never "0 %"."""
+    if value is None:
+        return _("n/a")
+    return f"{number_format(value * 100, 1)} %"
+
+
+@register.filter
+def change(value: int | None) -> str:
+    """A week-over-week change with its sign: +3, -2, 0; None -> "n/a"."""
+    if value is None:
+        return _("n/a")
+    return f"+{value}" if value > 0 else str(value)
+
+
+@register.filter
+def figure(value: float | int | None) -> str:
+    """A count or a mean (one decimal); None -> "n/a"."""
+    if value is None:
+        return _("n/a")
+    if isinstance(value, float):
+        return number_format(value, 1)
+    return str(value)
+
+
+@register.filter
+def by_month(values: Sequence[float | None], months: Sequence[date]) -> list[tuple[date, float | None]]:
+    """Pair monthly values with their months; months without a value get None."""
+    return [(month, values[index] if index < len(values) else None) for index, month in enumerate(months)]

@@ -1,0 +1,187 @@
+"""Ingestion: `POST /api/v1/ingest/{kind}` with an NDJSON or CSV body (SPEC 9 and 11).
+
+The body is read as a stream, row by row, never loaded whole (Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+does not apply: it answers 400 and only guards `request.body`, so the size limit is checked here
+and answers 413)."""
+
+import hashlib
+import tempfile
+from typing import IO, Any, Literal, cast
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from ninja import Header, Query, Router, Schema
+from pydantic import Field
+
+from accounts.roles import ROLE_PERMISSIONS, Permission
+from accounts.scope import NotAllowed, Scope
+from ingest import idempotency
+from ingest.formats import FormatRefused
+from ingest.services import MAX_LISTED_REJECTIONS, ingest_batch
+from ingest.sources import open_rows
+from ingest.validation import KINDS
+
+from .errors import ApiError
+from .schemas import ErrorOut
+
+router = Router(tags=["ingest"])
+
+KindName = Literal[
+    "customers",
+    "subscriptions",
+    "license-snapshots",
+    "invoices",
+    "orders",
+    "admin-activity",
+    "locations",
+    "devices",
+    "numbers",
+    "call-legs",
+]
+assert KindName.__args__ == KINDS  # type: ignore[attr-defined]
+
+# Content types we read, and the syntax each one is.
+SYNTAXES = {"application/x-ndjson": "ndjson", "application/ndjson": "ndjson", "text/csv": "csv"}
+_SPOOL_IN_MEMORY = 1024 * 1024
+_READ_SIZE = 64 * 1024
+
+
+class RejectedRowOut(Schema):
+    line: int
+    error: str
+
+
+class IngestOut(Schema):
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedRowOut]
+    rejected_unlisted: int = Field(
+        0, description=f"bad rows beyond the first {MAX_LISTED_REJECTIONS:,}, counted but not listed"
+    )
+    ignored_columns: list[str] = Field(description="columns of the body that nothing reads")
+
+
+_BODY_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            "One row per line: NDJSON objects, or CSV with a header row, in UTF-8. Each row names its "
+            "customer by `org_id`. With `format=webex-cdr` (call-legs only), the columns of Webex Calling's "
+            "Detailed Call History records."
+        ),
+        "content": {
+            "application/x-ndjson": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def _syntax(request: HttpRequest) -> str:
+    content_type = (request.content_type or "").lower()
+    charset = (request.content_params or {}).get("charset", "utf-8").lower()
+    syntax = SYNTAXES.get(content_type)
+    if syntax is None or charset not in {"utf-8", "utf8"}:
+        raise ApiError(
+            415,
+            f"Send the rows as application/x-ndjson or text/csv in UTF-8, not {request.content_type or 'no type'}.",
+        )
+    return syntax
+
+
+def _check_size(request: HttpRequest) -> None:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise ApiError(400, "The Content-Length header is not a number.") from None
+    limit: int = settings.PARTNERHUB_INGEST_MAX_BYTES
+    if length > limit:
+        raise ApiError(
+            413, f"The body is {length:,} bytes; at most {limit:,} are taken per request. Send it in several batches."
+        )
+
+
+def _spool(request: HttpRequest, spool: IO[bytes], fingerprint: Any) -> None:
+    """Copy the body aside (in memory up to 1 MB, then on disk) while hashing it: a keyed request
+    must be recognised as a replay before any row of it is processed."""
+    while chunk := request.read(_READ_SIZE):
+        fingerprint.update(chunk)
+        spool.write(chunk)
+    spool.seek(0)
+
+
+@router.post(
+    "/ingest/{kind}",
+    response={
+        200: IngestOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        422: ErrorOut,
+    },
+    openapi_extra=_BODY_DOC,
+    description=(
+        "Upsert rows of one kind (or append call legs, deduplicated on leg id). Every row is accounted for: "
+        "accepted + duplicates + rejected (+ rejected_unlisted) = rows sent, each rejected row with its line number "
+        "and why. "
+        "Needs a token with the `ingest` scope; rows about customers the token's admin may not see are rejected. "
+        "With an `Idempotency-Key` header, a replay gets the first answer again, and the same key with another "
+        "body is a 422."
+    ),
+)
+def ingest(
+    request: HttpRequest,
+    kind: KindName,
+    layout: Literal["webex-cdr"] | None = Query(None, alias="format"),
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+) -> Any:  # Any: IngestOut, or a replayed answer as it was stored
+    scope: Scope = request.auth  # type: ignore[attr-defined]
+    if not scope.can(Permission.INGEST):
+        if Permission.INGEST in ROLE_PERMISSIONS.get(scope.role, frozenset()):
+            raise NotAllowed("this token lacks the ingest scope; create one with the scopes read, write, ingest")
+        scope.require(Permission.INGEST)
+    syntax = _syntax(request)
+    _check_size(request)
+    if idempotency_key is None:
+        return _ingest(request, scope, kind, syntax, layout)
+    fingerprint = hashlib.sha256(f"{kind}\n{layout or 'native'}\n{syntax}\n".encode())
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+        _spool(request, cast(IO[bytes], spool), fingerprint)
+        try:
+            claim = idempotency.claim_key(
+                admin_id=scope.admin_id, key=idempotency_key, request_hash=fingerprint.hexdigest()
+            )
+        except (idempotency.InvalidKey, idempotency.KeyReused) as error:
+            raise ApiError(422, str(error)) from error
+        except idempotency.KeyInProgress as error:
+            raise ApiError(409, str(error)) from error
+        if claim.answer is not None:
+            status, stored = claim.answer
+            replay = JsonResponse(stored, status=status)
+            replay["Idempotent-Replayed"] = "true"
+            return replay
+        try:
+            answer = _ingest(cast(IO[bytes], spool), scope, kind, syntax, layout)
+        except BaseException:
+            idempotency.release_key(claim)
+            raise
+        idempotency.complete_key(claim, status_code=200, answer=answer.model_dump(mode="json"))
+        return answer
+
+
+def _ingest(stream: Any, scope: Scope, kind: str, syntax: str, layout: str | None) -> IngestOut:
+    try:
+        source = open_rows(stream, kind=kind, syntax=syntax, layout=layout or "native")
+    except FormatRefused as error:
+        raise ApiError(422, str(error)) from error
+    result = ingest_batch(scope=scope, kind=kind, rows=source, source="api")
+    return IngestOut(
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        rejected=[RejectedRowOut(line=r.line, error=r.error) for r in result.rejected],
+        rejected_unlisted=result.rejected_unlisted,
+        ignored_columns=source.ignored_columns,
+    )

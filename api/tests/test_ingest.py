@@ -1,0 +1,216 @@
+import uuid
+
+import pytest
+
+from accounts.models import AccessKind, AuditEvent, CustomerAccess
+from accounts.tests.factories import AdminFactory
+from calling.models import CallDailyRollup, CallLeg
+from customers.tests.factories import CustomerFactory
+from ingest.tests.samples import csv_body, ndjson, sample_rows
+from ingest.tests.test_webex import body_of, call_records
+from ingest.validation import KINDS
+from inventory.models import Location
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+EU = "region_eu"
+CONTENT_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv"}
+
+
+def post(client, headers, kind, body, content_type="application/x-ndjson", query="", **extra):
+    return client.post(f"/api/v1/ingest/{kind}{query}", body, content_type=content_type, **headers, **extra)
+
+
+@pytest.fixture
+def customer(partner):
+    return CustomerFactory(partner=partner, region="EU")
+
+
+@pytest.fixture
+def ingest_headers(bearer, full_admin):
+    return bearer(full_admin, scopes=("ingest",))
+
+
+@pytest.mark.parametrize("syntax", ["ndjson", "csv"])
+def test_every_kind_is_accepted_as_ndjson_and_as_csv(client, ingest_headers, customer, syntax):
+    encode = ndjson if syntax == "ndjson" else csv_body
+    answers = {
+        kind: post(client, ingest_headers, kind, encode(rows), CONTENT_TYPES[syntax]).json()
+        for kind, rows in sample_rows(customer.org_id).items()
+    }
+    assert answers == {
+        kind: {
+            "accepted": 2 if kind == "call-legs" else 1,
+            "duplicates": 0,
+            "rejected": [],
+            "rejected_unlisted": 0,
+            "ignored_columns": [],
+        }
+        for kind in KINDS
+    }
+    assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 2
+
+
+def test_the_answer_accounts_for_every_row_with_line_numbers(client, ingest_headers, customer):
+    location = sample_rows(customer.org_id)["locations"][0]
+    body = ndjson([location, {**location, "location_id": "nope"}]) + b"\n" + ndjson([location, {"colour": "red"}])
+    response = post(client, ingest_headers, "locations", body)
+    assert response.status_code == 200
+    answer = response.json()
+    assert (answer["accepted"], answer["duplicates"]) == (1, 1)
+    assert [r["line"] for r in answer["rejected"]] == [2, 5]
+    assert answer["rejected"][0]["error"].startswith("location_id: 'nope' is not a UUID")
+    assert answer["rejected"][1]["error"].startswith("org_id: is required")
+    assert answer["ignored_columns"] == ["colour"]
+    assert answer["accepted"] + answer["duplicates"] + len(answer["rejected"]) == 4  # line 3 is blank
+
+
+def test_a_token_without_the_ingest_scope_is_refused(client, bearer, full_admin, customer):
+    headers = bearer(full_admin, scopes=("read", "write"))
+    response = post(client, headers, "locations", ndjson(sample_rows(customer.org_id)["locations"]))
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "this token lacks the ingest scope; create one with the scopes read, write, ingest",
+        "errors": [],
+    }
+    assert not Location.objects.using(EU).exists()
+
+
+def test_no_token_is_a_401(client, customer):
+    assert post(client, {}, "locations", ndjson(sample_rows(customer.org_id)["locations"])).status_code == 401
+
+
+def test_a_partner_admins_token_cannot_ingest_for_an_unassigned_customer(client, bearer, partner, customer):
+    pam = AdminFactory(partner=partner, role="partner_admin")
+    CustomerAccess.objects.create(admin=pam, org_id=CustomerFactory(partner=partner).org_id, kind=AccessKind.ASSIGNED)
+    response = post(
+        client, bearer(pam, scopes=("ingest",)), "call-legs", ndjson(sample_rows(customer.org_id)["call-legs"])
+    )
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 0
+    assert [r["line"] for r in response.json()["rejected"]] == [1, 2]
+    assert not CallLeg.objects.using(EU).exists()
+    assert not CallDailyRollup.objects.using(EU).exists()
+
+
+def test_a_body_over_the_limit_is_a_413_before_anything_is_read(client, ingest_headers, customer, settings):
+    settings.PARTNERHUB_INGEST_MAX_BYTES = 100
+    response = post(client, ingest_headers, "locations", ndjson(sample_rows(customer.org_id)["locations"]))
+    assert response.status_code == 413
+    assert "at most 100 are taken per request" in response.json()["detail"]
+    assert not Location.objects.using(EU).exists()
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "text/csv; charset=latin-1"])
+def test_other_content_types_are_a_415(client, ingest_headers, customer, content_type):
+    response = post(client, ingest_headers, "locations", b"{}", content_type)
+    assert response.status_code == 415
+    assert "application/x-ndjson or text/csv in UTF-8" in response.json()["detail"]
+
+
+def test_an_unknown_kind_is_a_422_naming_the_kinds(client, ingest_headers):
+    response = post(client, ingest_headers, "widgets", b"{}\n")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"].endswith("kind")
+    assert "'call-legs'" in response.json()["errors"][0]["message"]
+
+
+def test_an_unreadable_csv_header_is_a_422(client, ingest_headers):
+    response = post(client, ingest_headers, "locations", b"org_id,org_id\n1,2\n", "text/csv")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "the CSV header names the column 'org_id' twice"
+
+
+def test_an_empty_body_accepts_nothing(client, ingest_headers):
+    assert post(client, ingest_headers, "locations", b"\n").json() == {
+        "accepted": 0,
+        "duplicates": 0,
+        "rejected": [],
+        "rejected_unlisted": 0,
+        "ignored_columns": [],
+    }
+
+
+def test_a_replay_with_the_same_idempotency_key_returns_the_stored_answer(client, ingest_headers, customer):
+    body = ndjson(sample_rows(customer.org_id)["call-legs"])
+    first = post(client, ingest_headers, "call-legs", body, HTTP_IDEMPOTENCY_KEY="batch-0001")
+    CallLeg.objects.using(EU).all().delete()  # a replay must not write again, so this stays empty
+    replay = post(client, ingest_headers, "call-legs", body, HTTP_IDEMPOTENCY_KEY="batch-0001")
+    assert first.json()["accepted"] == 2
+    assert (replay.status_code, replay.json()) == (200, first.json())
+    assert replay["Idempotent-Replayed"] == "true"
+    assert not CallLeg.objects.using(EU).exists()
+    assert AuditEvent.objects.filter(action="ingest.batch").count() == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_a_422(client, ingest_headers, customer):
+    legs = sample_rows(customer.org_id)["call-legs"]
+    post(client, ingest_headers, "call-legs", ndjson(legs[:1]), HTTP_IDEMPOTENCY_KEY="k-1")
+    response = post(client, ingest_headers, "call-legs", ndjson(legs), HTTP_IDEMPOTENCY_KEY="k-1")
+    assert response.status_code == 422
+    assert "already used for a different request" in response.json()["detail"]
+    assert CallLeg.objects.using(EU).count() == 1
+
+
+def test_the_same_idempotency_key_for_another_kind_is_a_422(client, ingest_headers, customer):
+    post(client, ingest_headers, "locations", b"\n", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert post(client, ingest_headers, "devices", b"\n", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 422
+
+
+def test_idempotency_keys_belong_to_the_tokens_admin(client, bearer, ingest_headers, partner, customer):
+    body = ndjson(sample_rows(customer.org_id)["locations"])
+    post(client, ingest_headers, "locations", body, HTTP_IDEMPOTENCY_KEY="shared")
+    other = bearer(AdminFactory(partner=partner, role="full_admin"), scopes=("ingest",))
+    response = post(client, other, "locations", body, HTTP_IDEMPOTENCY_KEY="shared")
+    assert "Idempotent-Replayed" not in response
+    assert AuditEvent.objects.filter(action="ingest.batch").count() == 2
+
+
+def test_an_unusable_idempotency_key_is_a_422(client, ingest_headers):
+    response = post(client, ingest_headers, "locations", b"\n", HTTP_IDEMPOTENCY_KEY="x" * 201)
+    assert response.status_code == 422
+    assert "1 to 200 printable ASCII characters" in response.json()["detail"]
+
+
+def test_a_request_that_failed_does_not_keep_its_key(client, ingest_headers):
+    assert (
+        post(client, ingest_headers, "locations", b"a,a\n", "text/csv", HTTP_IDEMPOTENCY_KEY="k-3").status_code == 422
+    )
+    assert post(client, ingest_headers, "locations", b"\n", HTTP_IDEMPOTENCY_KEY="k-3").status_code == 200
+
+
+def test_webex_call_records_are_imported_with_format_webex_cdr(client, ingest_headers, customer):
+    body = body_of(call_records(customer.org_id))
+    response = post(client, ingest_headers, "call-legs", body, "text/csv", query="?format=webex-cdr")
+    assert response.json() == {
+        "accepted": 7,
+        "duplicates": 0,
+        "rejected": [],
+        "rejected_unlisted": 0,
+        "ignored_columns": ["Call type", "Call outcome", "Hold Duration", "Report time"],
+    }
+    assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 7
+
+
+def test_webex_call_records_are_for_call_legs_only(client, ingest_headers):
+    response = post(client, ingest_headers, "devices", b"\n", "text/csv", query="?format=webex-cdr")
+    assert response.status_code == 422
+    assert "ingest it as call-legs" in response.json()["detail"]
+
+
+def test_the_openapi_document_describes_the_bodies(client):
+    operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/ingest/{kind}"]["post"]
+    assert set(operation["requestBody"]["content"]) == {"application/x-ndjson", "text/csv"}
+    assert {"413", "415", "422"} <= set(operation["responses"])
+
+
+def test_rows_of_an_unknown_org_id_are_rejected_not_errors(client, ingest_headers):
+    response = post(client, ingest_headers, "locations", ndjson(sample_rows(uuid.uuid4())["locations"]))
+    assert response.status_code == 200
+    assert "is not a customer you may write for" in response.json()["rejected"][0]["error"]
+
+
+def test_a_read_only_admins_ingest_token_is_refused_for_its_role(client, bearer, partner, customer):
+    headers = bearer(AdminFactory(partner=partner, role="read_only"), scopes=("read", "ingest"))
+    response = post(client, headers, "locations", ndjson(sample_rows(customer.org_id)["locations"]))
+    assert (response.status_code, response.json()["detail"]) == (403, "your role does not allow ingest")

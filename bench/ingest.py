@@ -1,0 +1,344 @@
+"""Call-leg ingestion (issue 4): the command line and the HTTP API against the engine's own bulk
+load of the same rows into the same table, in the same run; and peak memory from 1 M legs up.
+
+`python -m bench.ingest <engine> [legs] [memory sizes...]`, e.g. `python -m bench.ingest sqlite
+200000 1000000 3000000`. Rates are legs per second over the whole run (reading, validating,
+resolving customers, writing legs and rollups); the raw load times only the engine's insert of
+ready-made rows (SQLite `executemany`, PostgreSQL `COPY`). Memory is the peak resident size of a
+separate `ingest` process fed the legs on standard input."""
+
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+LEGS = 200_000
+MEMORY_SIZES = (1_000_000, 3_000_000)
+CUSTOMERS = 500
+API_BATCH = 10_000
+CLI_BATCH = 10_000
+PARTNER = "Bench Partner"
+REGION = "EU"
+START = dt.datetime(2026, 1, 4, tzinfo=dt.UTC)
+LEG_COLUMNS = (
+    "org_id",
+    "partner_id",
+    "leg_id",
+    "call_id",
+    "location_id",
+    "user_id",
+    "started_at",
+    "duration_seconds",
+    "direction",
+    "media",
+    "endpoint_type",
+    "jitter_ms",
+    "latency_ms",
+    "loss_pct",
+    "feature",
+    "transferred",
+    "queue_outcome",
+    "queue_wait_seconds",
+)
+ENDPOINTS = ("desk_phone", "app", "room_device", "other_device")
+OUTCOMES = ("answered", "answered", "answered", "abandoned", "timed_out", "overflowed", "transferred")
+
+
+def org_ids() -> list[uuid.UUID]:
+    rng = random.Random(4)
+    return [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(CUSTOMERS)]
+
+
+def generate_legs(count: int, prefix: str) -> Iterator[dict[str, object]]:
+    """Calls of one to three legs over four weeks for CUSTOMERS customers: a tenth through a call
+    queue, a twentieth poor quality, every leg measured."""
+    rng = random.Random(count)
+    orgs = [str(org_id) for org_id in org_ids()]
+    made = call = 0
+    while made < count:
+        call += 1
+        org = orgs[call % CUSTOMERS]
+        started = START + dt.timedelta(seconds=rng.randrange(28 * 86400))
+        queue = rng.random() < 0.1
+        for position in range(min(rng.choice((1, 2, 2, 3)), count - made)):
+            made += 1
+            poor = rng.random() < 0.05
+            leg: dict[str, object] = {
+                "leg_id": f"{prefix}-{made}",
+                "call_id": f"{prefix}-c{call}",
+                "org_id": org,
+                "user_id": f"user-{rng.randrange(40)}",
+                "started_at": (started + dt.timedelta(seconds=position * 3)).isoformat(),
+                "duration_seconds": rng.randrange(5, 1800),
+                "direction": "outbound" if position == 0 else "inbound",
+                "media": "video" if rng.random() < 0.2 else "audio",
+                "endpoint_type": rng.choice(ENDPOINTS),
+                "jitter_ms": round(rng.uniform(160, 300) if poor else rng.uniform(1, 40), 1),
+                "latency_ms": round(rng.uniform(20, 150), 1),
+                "loss_pct": round(rng.uniform(0, 1), 2),
+            }
+            if queue and position == 0:
+                leg |= {
+                    "feature": "call_queue",
+                    "queue_outcome": rng.choice(OUTCOMES),
+                    "queue_wait_seconds": rng.randrange(90),
+                }
+            yield leg
+
+
+def write_ndjson(path: Path, count: int, prefix: str) -> None:
+    with path.open("w") as out:
+        for leg in generate_legs(count, prefix):
+            out.write(json.dumps(leg) + "\n")
+
+
+def populate() -> dict[str, object]:
+    from django.utils import timezone
+
+    from accounts.models import Admin, PartnerOrg
+    from customers.models import Customer, Lifecycle
+
+    now = timezone.now()
+    partner = PartnerOrg.objects.create(name=PARTNER, terms_accepted_at=now)
+    admin = Admin.objects.create(email="ingest@bench.example", partner=partner, role="full_admin")
+    Customer.objects.bulk_create(
+        [
+            Customer(
+                org_id=org_id, name=f"Customer {i:04d}", partner=partner, region=REGION, lifecycle=Lifecycle.ACTIVE
+            )
+            for i, org_id in enumerate(org_ids())
+        ]
+    )
+    return {"partner": partner, "admin": admin}
+
+
+def empty_calling_tables() -> None:
+    from django.db import connections
+
+    from calling.models import CallDailyRollup, CallingUserWeek, CallLeg, CallSeen
+    from regions.registry import db_for
+
+    connection = connections[db_for(REGION)]
+    tables = [model._meta.db_table for model in (CallLeg, CallDailyRollup, CallSeen, CallingUserWeek)]
+    with connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"TRUNCATE {connection.ops.quote_name(table)}")
+            else:
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
+        if connection.vendor == "sqlite":
+            cursor.execute("VACUUM")
+        else:
+            cursor.execute("CHECKPOINT")
+
+
+def raw_rows(path: Path, partner_id: int, postgres: bool) -> list[tuple[object, ...]]:
+    """The file's legs as ready-made rows in the engine's storage format (not timed)."""
+    rows = []
+    with path.open() as lines:
+        for line in lines:
+            leg = json.loads(line)
+            started = dt.datetime.fromisoformat(str(leg["started_at"])).astimezone(dt.UTC)
+            org = uuid.UUID(str(leg["org_id"]))
+            rows.append(
+                (
+                    org if postgres else org.hex,
+                    partner_id,
+                    leg["leg_id"],
+                    leg["call_id"],
+                    None,
+                    leg["user_id"],
+                    started if postgres else str(started.replace(tzinfo=None)),
+                    leg["duration_seconds"],
+                    leg["direction"],
+                    leg["media"],
+                    leg["endpoint_type"],
+                    leg["jitter_ms"],
+                    leg["latency_ms"],
+                    leg["loss_pct"],
+                    leg.get("feature", ""),
+                    False,
+                    leg.get("queue_outcome", ""),
+                    leg.get("queue_wait_seconds"),
+                )
+            )
+    return rows
+
+
+def raw_load(rows: list[tuple[object, ...]]) -> float:
+    """Seconds the engine takes to bulk-load the rows into the call-leg table, in one transaction."""
+    from django.db import connections, transaction
+
+    from calling.models import CallLeg
+    from regions.registry import db_for
+
+    alias = db_for(REGION)
+    connection = connections[alias]
+    table = connection.ops.quote_name(CallLeg._meta.db_table)
+    names = ", ".join(LEG_COLUMNS)
+    started = time.perf_counter()
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(LEG_COLUMNS))})", rows)
+    return time.perf_counter() - started
+
+
+def cli_load(path: Path) -> float:
+    import io
+
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command(
+        "ingest",
+        "call-legs",
+        str(path),
+        partner=PARTNER,
+        batch_size=CLI_BATCH,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    return time.perf_counter() - started
+
+
+def api_load(path: Path, admin: object) -> float:
+    from django.test import Client
+
+    from accounts.services import create_token
+
+    _token, raw = create_token(admin=admin, scopes=["ingest"])
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    started = time.perf_counter()
+    with path.open("rb") as lines:
+        while True:
+            body = b"".join(line for _, line in zip(range(API_BATCH), lines, strict=False))
+            if not body:
+                break
+            response = client.post("/api/v1/ingest/call-legs", body, content_type="application/x-ndjson")
+            assert response.status_code == 200 and not response.json()["rejected"], response.content[:300]
+    return time.perf_counter() - started
+
+
+def _wait_peak_rss(process: subprocess.Popen[bytes]) -> int:
+    """Wait for the child and return its peak resident set size in bytes (Linux: KiB)."""
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss * 1024
+
+
+def peak_memory(count: int, prefix: str) -> dict[str, float]:
+    """Run `manage.py ingest call-legs -` in a child process fed `count` legs on standard input."""
+    manage = Path(__file__).resolve().parent.parent / "manage.py"
+    process = subprocess.Popen(
+        [sys.executable, str(manage), "ingest", "call-legs", "-", "--partner", PARTNER, "--batch-size", str(CLI_BATCH)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdin is not None
+
+    def feed() -> None:
+        assert process.stdin is not None
+        buffer = []
+        for leg in generate_legs(count, prefix):
+            buffer.append(json.dumps(leg) + "\n")
+            if len(buffer) == 5000:
+                process.stdin.write("".join(buffer).encode())
+                buffer.clear()
+        process.stdin.write("".join(buffer).encode())
+        process.stdin.close()
+
+    started = time.perf_counter()
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    peak = _wait_peak_rss(process)
+    feeder.join()
+    elapsed = time.perf_counter() - started
+    assert process.returncode == 0, f"ingest exited with {process.returncode}"
+    return {
+        "legs": count,
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "seconds": round(elapsed, 1),
+        "legs_per_s": round(count / elapsed),
+    }
+
+
+def main(engine: str, legs: int, memory_sizes: tuple[int, ...]) -> None:
+    from .harness import configure, save
+
+    configure(engine, "ingest")
+    from django.db import connections
+
+    from calling.models import CallLeg
+    from regions.registry import db_for
+
+    data = populate()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    path = workdir / "legs.ndjson"
+    write_ndjson(path, legs, "b")
+    postgres = connections[db_for(REGION)].vendor == "postgresql"
+    rows = raw_rows(path, data["partner"].pk, postgres)  # type: ignore[attr-defined]
+
+    empty_calling_tables()
+    raw_seconds = raw_load(rows)
+    del rows
+    empty_calling_tables()
+    cli_seconds = cli_load(path)
+    assert CallLeg.objects.using(db_for(REGION)).count() == legs
+    empty_calling_tables()
+    api_seconds = api_load(path, data["admin"])
+    assert CallLeg.objects.using(db_for(REGION)).count() == legs
+    path.unlink()
+
+    raw_rate, cli_rate, api_rate = legs / raw_seconds, legs / cli_seconds, legs / api_seconds
+    results: dict[str, object] = {
+        "legs": legs,
+        "customers": CUSTOMERS,
+        "raw_legs_per_s": round(raw_rate),
+        "cli_legs_per_s": round(cli_rate),
+        "api_legs_per_s": round(api_rate),
+        "cli_share_of_raw": round(cli_rate / raw_rate, 3),
+        "api_share_of_cli": round(api_rate / cli_rate, 3),
+        "cli_batch": CLI_BATCH,
+        "api_batch": API_BATCH,
+    }
+    print(f"{legs:,} legs, {CUSTOMERS} customers, engine {engine}")
+    print(f"raw bulk load  {raw_rate:>10,.0f} legs/s")
+    print(f"CLI            {cli_rate:>10,.0f} legs/s  ({cli_rate / raw_rate:.0%} of raw; target >= 50%)")
+    print(f"HTTP API       {api_rate:>10,.0f} legs/s  ({api_rate / cli_rate:.0%} of CLI; target >= 50%)")
+    memory = []
+    for size in memory_sizes:
+        empty_calling_tables()
+        figures = peak_memory(size, f"m{size}")
+        memory.append(figures)
+        print(f"memory {size:>11,} legs: peak RSS {figures['peak_rss_mb']:,.1f} MB ({figures['legs_per_s']:,} legs/s)")
+    if len(memory) > 1:
+        growth = memory[-1]["peak_rss_mb"] - memory[0]["peak_rss_mb"]
+        results["memory_growth_mb"] = round(growth, 1)
+        print(
+            f"peak RSS growth {memory[0]['legs']:,} -> {memory[-1]['legs']:,} legs: "
+            f"{growth:+.1f} MB (target within 50 MB)"
+        )
+    results["memory"] = memory
+    print(f"saved {save('ingest', engine, results)}")
+
+
+if __name__ == "__main__":
+    arguments = sys.argv[1:]
+    main(
+        arguments[0],
+        int(arguments[1]) if len(arguments) > 1 else LEGS,
+        tuple(int(size) for size in arguments[2:]) if len(arguments) > 2 else MEMORY_SIZES,
+    )

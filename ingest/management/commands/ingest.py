@@ -1,0 +1,195 @@
+"""`partnerhub ingest KIND FILE|- (--partner NAME | --email ADMIN) [--format F] [--batch-size N]`:
+load a file of any size in batches, with a progress line on standard error and a summary."""
+
+import argparse
+import sys
+import time
+from itertools import islice
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+
+from accounts.models import Admin, PartnerOrg
+from accounts.roles import Permission
+from accounts.scope import NotAllowed, Scope, scope_for
+from ingest.formats import FormatRefused
+from ingest.services import ingest_batch, operator_scope
+from ingest.sources import open_rows
+from ingest.validation import KINDS
+
+FORMATS = ("ndjson", "csv", "webex-cdr")
+MAX_BATCH = 100_000
+_SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "ndjson"}
+_PROGRESS_EVERY = 1.0  # seconds
+
+
+def _batch_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_BATCH:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (1 to {MAX_BATCH:,})")
+    return value
+
+
+def _syntax_and_layout(chosen: str | None, path: str) -> tuple[str, str]:
+    suffix = Path(path).suffix.lower() if path != "-" else ""
+    if chosen == "webex-cdr":
+        return ("ndjson" if _SUFFIXES.get(suffix) == "ndjson" else "csv"), "webex-cdr"
+    if chosen is not None:
+        return chosen, "native"
+    if path == "-":
+        return "ndjson", "native"
+    if suffix not in _SUFFIXES:
+        raise CommandError(f"cannot tell the format of {path} from its name; pass --format ndjson, csv or webex-cdr")
+    return _SUFFIXES[suffix], "native"
+
+
+class _Progress:
+    """A progress line on standard error, at most once a second: rewritten in place on a
+    terminal, one line each time otherwise (logs)."""
+
+    def __init__(self, out: OutputWrapper) -> None:
+        self.out = out
+        self.tty = out.isatty()
+        self.started = time.monotonic()
+        self.shown_at = 0.0
+        self.showing = False
+
+    def line(self, rows: int, accepted: int, duplicates: int, rejected: int) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return (
+            f"{rows:,} rows, {rows / elapsed:,.0f} rows/s - accepted {accepted:,}, "
+            f"duplicates {duplicates:,}, rejected {rejected:,}"
+        )
+
+    def show(self, rows: int, accepted: int, duplicates: int, rejected: int) -> None:
+        now = time.monotonic()
+        if now - self.shown_at < _PROGRESS_EVERY:
+            return
+        self.shown_at = now
+        text = self.line(rows, accepted, duplicates, rejected)
+        if self.tty:
+            self.out.write(f"\r{text}\033[K", ending="")
+            self.out.flush()
+            self.showing = True
+        else:
+            self.out.write(text)
+
+    def say(self, text: str) -> None:
+        if self.showing:
+            self.out.write("\r\033[K", ending="")
+            self.showing = False
+        self.out.write(text)
+
+    def close(self) -> None:
+        if self.showing:
+            self.out.write("")
+            self.showing = False
+
+
+class Command(BaseCommand):
+    help = (
+        "Ingest a file of one kind (NDJSON or CSV; `-` reads standard input) for a partner, in batches. "
+        "Every row is accounted for: accepted, duplicate, or rejected with its line number and why "
+        "(rejections are printed on standard error as they happen)."
+    )
+    # Tests hand the command a byte stream for `-` (call_command cannot replace sys.stdin).
+    stealth_options = ("stdin",)
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", choices=KINDS, help="what the rows are")
+        parser.add_argument("file", help="the file to read, or - for standard input")
+        who = parser.add_mutually_exclusive_group(required=True)
+        who.add_argument("--partner", help="ingest as the operator for this partner org (all its customers)")
+        who.add_argument("--email", help="ingest as this admin (only the customers the admin may see)")
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            default=None,
+            help="ndjson, csv, or webex-cdr (Webex Calling Detailed Call History, for call-legs); "
+            "by default from the file name",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=_batch_size,
+            default=10_000,
+            help="rows per batch: one write transaction and one audit event each (default 10,000)",
+        )
+
+    def _scope(self, partner: str | None, email: str | None) -> Scope:
+        if email is not None:
+            admin = Admin.objects.filter(email=email.strip().lower(), is_active=True).first()
+            if admin is None:
+                raise CommandError(f"no active admin with e-mail {email}")
+            try:
+                scope = scope_for(admin)
+                scope.require(Permission.INGEST)
+            except NotAllowed as refused:
+                raise CommandError(f"{admin.email} may not ingest data: {refused}") from None
+            return scope
+        assert partner is not None
+        org = PartnerOrg.objects.filter(name=partner).first() or PartnerOrg.objects.filter(name__iexact=partner).first()
+        if org is None:
+            raise CommandError(f"no partner org named {partner!r}")
+        return operator_scope(org)
+
+    def _open(self, path: str, stdin: BinaryIO | None) -> BinaryIO:
+        if path == "-":
+            return stdin or sys.stdin.buffer
+        try:
+            return open(path, "rb")
+        except OSError as error:
+            raise CommandError(f"cannot read {path}: {error.strerror}") from None
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        kind, path = options["kind"], options["file"]
+        try:
+            # call_command(batch_size=...) skips the argument's type check, so check it here too.
+            batch_size = _batch_size(str(options["batch_size"]))
+        except argparse.ArgumentTypeError as error:
+            raise CommandError(f"--batch-size: {error}") from None
+        scope = self._scope(options["partner"], options["email"])
+        syntax, layout = _syntax_and_layout(options["format"], path)
+        stream = self._open(path, options.get("stdin"))
+        # With DEBUG on (the development settings `partnerhub` defaults to), Django keeps the SQL
+        # of every statement with its parameters: a bulk load's memory would grow with the file
+        # and its speed halve. This process is the command's own, so it turns that off.
+        debug, settings.DEBUG = settings.DEBUG, False
+        progress = _Progress(self.stderr)
+        rows = accepted = duplicates = rejected = 0
+        try:
+            try:
+                source = open_rows(stream, kind=kind, syntax=syntax, layout=layout)
+            except FormatRefused as error:
+                raise CommandError(str(error)) from None
+            batches = iter(source)
+            while batch := list(islice(batches, batch_size)):
+                result = ingest_batch(scope=scope, kind=kind, rows=batch, source="cli", chunk_size=batch_size)
+                rows += result.rows
+                accepted += result.accepted
+                duplicates += result.duplicates
+                rejected += len(result.rejected) + result.rejected_unlisted
+                for rejection in result.rejected:
+                    progress.say(f"line {rejection.line}: {rejection.error}")
+                if result.rejected_unlisted:
+                    progress.say(f"... and {result.rejected_unlisted:,} more rejected rows of this batch, not listed")
+                progress.show(rows, accepted, duplicates, rejected)
+        finally:
+            settings.DEBUG = debug
+            if path != "-":
+                stream.close()
+        progress.close()
+        elapsed = time.monotonic() - progress.started
+        name = "standard input" if path == "-" else path
+        self.stdout.write(
+            f"{kind} from {name}: {rows:,} rows in {elapsed:.1f} s ({rows / max(elapsed, 1e-9):,.0f} rows/s)"
+        )
+        self.stdout.write(f"accepted: {accepted:,}")
+        self.stdout.write(f"duplicates: {duplicates:,}")
+        self.stdout.write(f"rejected: {rejected:,}" + (" (listed above with their line numbers)" if rejected else ""))
+        ignored = source.ignored_columns
+        self.stdout.write(f"ignored columns: {', '.join(ignored) if ignored else 'none'}")

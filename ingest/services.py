@@ -1,0 +1,365 @@
+"""Ingestion of one batch of rows of one kind: validate each row, resolve its customer through the
+sender's scope, write through the domain's own services, and account for every row.
+
+The REST API, the command line and tests all come through `ingest_batch`. Its promise: every row
+submitted is accepted, a duplicate or rejected with its line number and a reason, and a bad row
+never stops or loses the good ones (rows are validated first, then written with a savepoint per
+row, or for call legs in bulk after every row was validated and resolved)."""
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from itertools import islice
+from typing import Any, NamedTuple
+
+from django.db import DataError, IntegrityError, transaction
+
+from accounts import audit
+from accounts.models import PartnerOrg
+from accounts.roles import Permission, Role
+from accounts.scope import Scope
+from calling.rules import CallLegRecord
+from calling.services import append_call_legs
+from customers.models import Customer
+from customers.services import CustomerConflict, record_admin_activity, refresh_statuses, upsert_customer
+from inventory.models import Location
+from inventory.services import InventoryConflict, upsert_devices, upsert_locations, upsert_numbers
+from regions.context import region_atomic
+from regions.registry import db_for
+from subscriptions.services import (
+    SubscriptionConflict,
+    upsert_invoices,
+    upsert_orders,
+    upsert_snapshots,
+    upsert_subscriptions,
+)
+
+from .formats import BadLine, Item, Row
+from .validation import KINDS, PARSERS, Parsed, RowInvalid, describe
+
+# Rows validated and written together; bounds memory whatever the size of a batch.
+CHUNK_ROWS = 10_000
+# Rejected rows listed one by one per batch; beyond this they are only counted, so that a body of
+# garbage cannot make the answer (and our memory) grow with it.
+MAX_LISTED_REJECTIONS = 10_000
+# Customers remembered per batch before the cache starts over (it is only a cache).
+_DIRECTORY_CACHE = 50_000
+# Ids per `IN (...)` query, below every engine's parameter limit.
+_ID_CHUNK = 2_000
+# The admin id of command-line ingestion named by partner: an operator, not an admin.
+OPERATOR_ADMIN_ID = 0
+# Exceptions a single row's write may raise because of that row; anything else is not the row's
+# fault (the database is down, a bug) and propagates.
+_ROW_ERRORS = (SubscriptionConflict, InventoryConflict, CustomerConflict, IntegrityError, DataError, ValueError)
+
+
+class Rejection(NamedTuple):
+    line: int
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What became of a batch: accepted + duplicates + len(rejected) + rejected_unlisted == rows
+    submitted (`rejected_unlisted` is 0 unless more than MAX_LISTED_REJECTIONS rows were bad).
+
+    A duplicate is a call leg whose leg id was already stored (or came earlier in the batch), or
+    for the other kinds a row identical to an earlier row of the same batch. `rejected` is in
+    line order."""
+
+    accepted: int
+    duplicates: int
+    rejected: list[Rejection]
+    rejected_unlisted: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.accepted + self.duplicates + len(self.rejected) + self.rejected_unlisted
+
+
+@dataclass(slots=True)
+class _Tally:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    unlisted: int = 0
+    affected: set[uuid.UUID] = field(default_factory=set)
+    seen: set[bytes] = field(default_factory=set)
+
+    def reject(self, line: int, error: str) -> None:
+        if len(self.rejected) < MAX_LISTED_REJECTIONS:
+            self.rejected.append(Rejection(line, error))
+        else:
+            self.unlisted += 1
+
+    def is_repeat(self, parsed: Parsed) -> bool:
+        """True (and counted as a duplicate) when an identical row came earlier in the batch."""
+        digest = hashlib.blake2b(repr((parsed.org_id, parsed.record)).encode(), digest_size=16).digest()
+        if digest in self.seen:
+            self.duplicates += 1
+            return True
+        self.seen.add(digest)
+        return False
+
+
+def operator_scope(partner: PartnerOrg) -> Scope:
+    """The scope of command-line ingestion for a partner: every customer of that partner, with
+    no admin behind it (audit events record the partner and no actor)."""
+    return Scope(admin_id=OPERATOR_ADMIN_ID, partner_id=partner.pk, role=Role.FULL_ADMIN, customer_ids=None)
+
+
+def _actor(scope: Scope) -> Scope | None:
+    return None if scope.admin_id == OPERATOR_ADMIN_ID else scope
+
+
+class _Directory:
+    """The customers a batch names, as the scope sees them, loaded in bulk and remembered."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.known: dict[uuid.UUID, Customer | None] = {}
+
+    def load(self, org_ids: Iterable[uuid.UUID]) -> None:
+        wanted = set(org_ids)
+        if len(self.known) + len(wanted) > _DIRECTORY_CACHE:
+            self.known.clear()
+        missing = [org_id for org_id in wanted if org_id not in self.known]
+        visible = Customer.objects.visible_to(self.scope).only("org_id", "partner_id", "region")
+        for start in range(0, len(missing), _ID_CHUNK):
+            chunk = missing[start : start + _ID_CHUNK]
+            found = {customer.org_id: customer for customer in visible.filter(org_id__in=chunk)}
+            for org_id in chunk:
+                self.known[org_id] = found.get(org_id)
+
+    def get(self, org_id: uuid.UUID) -> Customer | None:
+        return self.known.get(org_id)
+
+
+def _not_yours(org_id: uuid.UUID, labels: Mapping[str, str] | None) -> str:
+    # The same words for an unknown org id and another partner's: a refusal leaks nothing.
+    name = (labels or {}).get("org_id", "org_id")
+    return f"{name}: {org_id} is not a customer you may write for (unknown, or not assigned to you)"
+
+
+def _parsed(
+    chunk: Sequence[Item], parse: Callable[[Mapping[str, object]], Parsed], tally: _Tally
+) -> Iterator[tuple[Row, Parsed]]:
+    """The valid rows of a chunk; unreadable and invalid ones are rejected on the way."""
+    for item in chunk:
+        if isinstance(item, BadLine):
+            tally.reject(item.line, item.error)
+            continue
+        try:
+            yield item, parse(item.values)
+        except RowInvalid as invalid:
+            tally.reject(item.line, describe(invalid.errors, item.labels))
+        except (ValueError, OverflowError, TypeError) as error:
+            # A value no validator foresaw must still reject one row, not the batch.
+            tally.reject(item.line, f"cannot be read: {error}")
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+_Write = Callable[[Customer, Any], object]  # Any: the record type of the kind
+
+_REGION_WRITERS: dict[str, _Write] = {
+    "subscriptions": lambda customer, record: upsert_subscriptions(customer=customer, records=[record], refresh=False),
+    "license-snapshots": lambda customer, record: upsert_snapshots(customer=customer, records=[record]),
+    "invoices": lambda customer, record: upsert_invoices(customer=customer, records=[record]),
+    "orders": lambda customer, record: upsert_orders(customer=customer, records=[record]),
+    "locations": lambda customer, record: upsert_locations(customer=customer, records=[record]),
+    "devices": lambda customer, record: upsert_devices(customer=customer, records=[record]),
+    "numbers": lambda customer, record: upsert_numbers(customer=customer, records=[record]),
+}
+# Kinds whose rows change what customer statuses are computed from (SPEC 5.1).
+_STATUS_KINDS = frozenset({"subscriptions"})
+
+
+def _ingest_region_rows(kind: str, chunk: Sequence[Item], directory: _Directory, tally: _Tally) -> None:
+    """Upserts into the customers' region databases: one transaction per region and chunk, one
+    savepoint per row (each service opens its own atomic block), so a row that conflicts with
+    stored data is rejected alone."""
+    write = _REGION_WRITERS[kind]
+    parsed = [(item, row) for item, row in _parsed(chunk, PARSERS[kind], tally) if not tally.is_repeat(row)]
+    directory.load(row.org_id for _, row in parsed)
+    by_region: dict[str, list[tuple[int, Customer, object]]] = defaultdict(list)
+    for item, row in parsed:
+        customer = directory.get(row.org_id)
+        if customer is None:
+            tally.reject(item.line, _not_yours(row.org_id, item.labels))
+        else:
+            by_region[customer.region].append((item.line, customer, row.record))
+    for region, rows in by_region.items():
+        with region_atomic(region):
+            for line, customer, record in rows:
+                try:
+                    write(customer, record)
+                except _ROW_ERRORS as error:
+                    tally.reject(line, str(error))
+                else:
+                    tally.accepted += 1
+                    tally.affected.add(customer.org_id)
+
+
+def _ingest_customers(scope: Scope, chunk: Sequence[Item], directory: _Directory, tally: _Tally) -> None:
+    """Directory entries. An admin who sees every customer of the partner may add customers; a
+    partner or external admin may only update the customers assigned or granted to them."""
+    parsed = [(item.line, row) for item, row in _parsed(chunk, PARSERS["customers"], tally) if not tally.is_repeat(row)]
+    directory.load(row.org_id for _, row in parsed)
+    hidden = {row.org_id for _, row in parsed if directory.get(row.org_id) is None}
+    elsewhere: set[uuid.UUID] = set()
+    ids = list(hidden)
+    for start in range(0, len(ids), _ID_CHUNK):
+        elsewhere.update(
+            Customer.objects.filter(org_id__in=ids[start : start + _ID_CHUNK]).values_list("org_id", flat=True)
+        )
+    with transaction.atomic():
+        for line, row in parsed:
+            existing = directory.get(row.org_id)
+            if existing is None and (row.org_id in elsewhere or not scope.sees_all_partner_customers):
+                if scope.sees_all_partner_customers:
+                    tally.reject(line, f"org_id: {row.org_id} is already registered to another partner")
+                else:
+                    tally.reject(
+                        line,
+                        f"org_id: {row.org_id} is not one of your assigned customers; "
+                        "new customers are added by admins who see all of the partner's customers",
+                    )
+                continue
+            partner_id = existing.partner_id if existing is not None else scope.partner_id
+            try:
+                customer = upsert_customer(partner_id=partner_id, record=row.record, scope=_actor(scope))
+            except _ROW_ERRORS as error:
+                tally.reject(line, str(error))
+            else:
+                directory.known[customer.org_id] = customer
+                tally.accepted += 1
+
+
+def _ingest_admin_activity(chunk: Sequence[Item], directory: _Directory, tally: _Tally) -> None:
+    """Customer-admin activity: every valid row counts; only each customer's latest time is
+    written (the service keeps the latest anyway, and refreshes that customer's statuses)."""
+    latest: dict[uuid.UUID, datetime] = {}
+    parsed = [
+        item_row for item_row in _parsed(chunk, PARSERS["admin-activity"], tally) if not tally.is_repeat(item_row[1])
+    ]
+    directory.load(row.org_id for _, row in parsed)
+    for item, row in parsed:
+        if directory.get(row.org_id) is None:
+            tally.reject(item.line, _not_yours(row.org_id, None))
+            continue
+        tally.accepted += 1
+        if row.org_id not in latest or row.record > latest[row.org_id]:
+            latest[row.org_id] = row.record
+    for org_id, at in latest.items():
+        record_admin_activity(org_id=org_id, at=at)
+
+
+def _location_ids(region: str, wanted: set[tuple[uuid.UUID, str]]) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
+    """Location ids by (customer, site name, compared without case), for records that name their
+    location instead of giving its id."""
+    found: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+    orgs = list({org_id for org_id, _ in wanted})
+    for start in range(0, len(orgs), _ID_CHUNK):
+        rows = (
+            Location.objects.using(db_for(region))
+            .filter(org_id__in=orgs[start : start + _ID_CHUNK])
+            .values_list("org_id", "name", "location_id")
+        )
+        for org_id, name, location_id in rows:
+            found.setdefault((org_id, name.casefold()), location_id)
+    return found
+
+
+def _ingest_call_legs(chunk: Sequence[Item], directory: _Directory, tally: _Tally) -> None:
+    """Call legs: every row validated and its customer resolved first, then one bulk append per
+    region (calling.services.append_call_legs: deduplicated on leg id, rollups in the same
+    transaction)."""
+    legs: list[tuple[Row, CallLegRecord]] = [
+        (item, row.record) for item, row in _parsed(chunk, PARSERS["call-legs"], tally)
+    ]
+    directory.load({leg.org_id for _, leg in legs})
+    by_region: dict[str, list[CallLegRecord]] = defaultdict(list)
+    named: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for item, leg in legs:
+        customer = directory.get(leg.org_id)
+        if customer is None:
+            tally.reject(item.line, _not_yours(leg.org_id, item.labels))
+            continue
+        region_legs = by_region[customer.region]
+        region_legs.append(leg.for_partner(customer.partner_id))
+        name = item.values.get("location_name")
+        if leg.location_id is None and isinstance(name, str) and name.strip():
+            named[customer.region].append((len(region_legs) - 1, name.strip().casefold()))
+    for region, positions in named.items():
+        region_legs = by_region[region]
+        ids = _location_ids(region, {(region_legs[index].org_id, name) for index, name in positions})
+        for index, name in positions:
+            location_id = ids.get((region_legs[index].org_id, name))
+            if location_id is not None:
+                region_legs[index] = replace(region_legs[index], location_id=location_id)
+    for region, region_legs in by_region.items():
+        result = append_call_legs(region=region, legs=region_legs)
+        tally.accepted += result.accepted
+        tally.duplicates += result.duplicates
+
+
+def ingest_batch(
+    *, scope: Scope, kind: str, rows: Iterable[Item], source: str = "api", chunk_size: int = CHUNK_ROWS
+) -> BatchResult:
+    """Ingest one batch of rows (from ingest.formats readers) of one kind for the scope.
+
+    Rows name their customer by `org_id`; a customer the scope may not see (or that does not
+    exist) is a rejected row, the same for both. Writes go through the domain services in chunks
+    of `chunk_size` rows, each chunk its own transaction per database, so a large batch never
+    holds more than one chunk in memory; re-sending a batch is harmless (upserts, and call legs
+    are deduplicated on leg id). Statuses of the customers a batch changed are recomputed once at
+    its end, and one audit event records the batch (kind, counts, who, from where).
+
+    Raises NotAllowed without the INGEST permission (for a token: its `ingest` scope), and
+    ValueError for an unknown kind."""
+    scope.require(Permission.INGEST)
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    tally = _Tally()
+    directory = _Directory(scope)
+    for chunk in _chunks(rows, chunk_size):
+        if kind == "call-legs":
+            _ingest_call_legs(chunk, directory, tally)
+        elif kind == "customers":
+            _ingest_customers(scope, chunk, directory, tally)
+        elif kind == "admin-activity":
+            _ingest_admin_activity(chunk, directory, tally)
+        else:
+            _ingest_region_rows(kind, chunk, directory, tally)
+    if kind in _STATUS_KINDS and tally.affected:
+        refresh_statuses(org_ids=tally.affected)
+    result = BatchResult(
+        accepted=tally.accepted,
+        duplicates=tally.duplicates,
+        rejected=sorted(tally.rejected, key=lambda r: r.line),
+        rejected_unlisted=tally.unlisted,
+    )
+    audit.record(
+        scope=_actor(scope),
+        action="ingest.batch",
+        obj_type="ingest",
+        obj_id=kind,
+        partner_id=scope.partner_id,
+        after={
+            "kind": kind,
+            "source": source,
+            "rows": result.rows,
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "rejected": len(result.rejected) + result.rejected_unlisted,
+        },
+    )
+    return result

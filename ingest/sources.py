@@ -1,0 +1,57 @@
+"""Where the rows of a batch come from: a body or a file in one syntax (NDJSON or CSV) and one
+layout (our own field names, or Webex Calling's Detailed Call History columns), read lazily."""
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from . import webex
+from .formats import BadLine, CsvReader, FormatRefused, Item, NdjsonReader, Row
+from .validation import FIELDS, KINDS
+
+SYNTAXES = ("ndjson", "csv")
+LAYOUTS = ("native", "webex-cdr")
+
+
+class RowSource:
+    """The rows of one body or file, in order, and the columns it had that the kind cannot use."""
+
+    def __init__(self, reader: NdjsonReader | CsvReader, kind: str, layout: str) -> None:
+        self._reader = reader
+        self.kind = kind
+        self.layout = layout
+
+    def __iter__(self) -> Iterator[Item]:
+        if self.layout == "native":
+            yield from self._reader
+            return
+        for item in self._reader:
+            if isinstance(item, BadLine):
+                yield item
+            else:
+                yield Row(item.line, webex.to_call_leg(item.values), labels=webex.LABELS)
+
+    @property
+    def ignored_columns(self) -> list[str]:
+        """Columns seen so far (all of them, once the rows are read) that nothing reads."""
+        if self.layout == "webex-cdr":
+            return webex.ignored_columns(self._reader.columns)
+        used = FIELDS[self.kind]
+        return [column for column in self._reader.columns if column and column not in used]
+
+
+def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native") -> RowSource:
+    """Start reading `stream`. A CSV header is read now, so a header that cannot be read, or a
+    Webex layout without the columns a call leg needs, is refused (FormatRefused) before any row
+    is written. Raises ValueError for an unknown kind, syntax or layout."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if syntax not in SYNTAXES:
+        raise ValueError(f"unknown syntax {syntax!r}; expected one of {', '.join(SYNTAXES)}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
+    if layout == "webex-cdr" and kind != "call-legs":
+        raise FormatRefused(f"the webex-cdr format holds call records: ingest it as call-legs, not {kind}")
+    reader: NdjsonReader | CsvReader = CsvReader(stream) if syntax == "csv" else NdjsonReader(stream)
+    if layout == "webex-cdr" and isinstance(reader, CsvReader) and reader.columns:
+        webex.check_columns(reader.columns)
+    return RowSource(reader, kind, layout)

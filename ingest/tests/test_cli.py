@@ -1,0 +1,125 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import AccessKind, AuditEvent, CustomerAccess
+from accounts.tests.factories import AdminFactory
+from calling.models import CallLeg
+from customers.tests.factories import CustomerFactory
+from inventory.models import Location
+
+from .samples import csv_body, ndjson, sample_rows
+from .test_webex import body_of, call_records
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+EU = "region_eu"
+
+
+def run(*args, stdin=None, **options) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        options["stdin"] = stdin
+    call_command("ingest", *args, stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def customer(partner):
+    return CustomerFactory(partner=partner, region="EU")
+
+
+@pytest.mark.parametrize("syntax", ["ndjson", "csv"])
+def test_every_kind_is_ingested_from_a_file_for_a_partner(tmp_path, partner, customer, syntax):
+    summaries = {}
+    for kind, rows in sample_rows(customer.org_id).items():
+        path = tmp_path / f"{kind}.{syntax}"
+        path.write_bytes(ndjson(rows) if syntax == "ndjson" else csv_body(rows))
+        out, _ = run(kind, str(path), partner=partner.name)
+        summaries[kind] = out.splitlines()[1:]
+    expected = {
+        kind: [
+            f"accepted: {len(rows)}",
+            "duplicates: 0",
+            "rejected: 0",
+            "ignored columns: none",
+        ]
+        for kind, rows in sample_rows(customer.org_id).items()
+    }
+    assert summaries == expected
+    assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 2
+
+
+def test_standard_input_is_read_with_a_dash(partner, customer):
+    out, _ = run(
+        "locations", "-", partner=partner.name, stdin=io.BytesIO(ndjson(sample_rows(customer.org_id)["locations"]))
+    )
+    assert out.startswith("locations from standard input: 1 rows in ")
+    assert Location.objects.using(EU).count() == 1
+
+
+def test_rejected_rows_are_listed_on_stderr_with_their_line_numbers_and_progress_shows_the_rate(
+    tmp_path, partner, customer
+):
+    location = sample_rows(customer.org_id)["locations"][0]
+    path = tmp_path / "sites.ndjson"
+    path.write_bytes(ndjson([location]) + b"oops\n" + ndjson([{**location, "country": "Deutschland"}]))
+    out, err = run("locations", str(path), partner=partner.name, batch_size=1)
+    assert "line 2: is not valid JSON: Expecting value (column 1)" in err
+    assert "line 3: country: 'Deutschland' is not a 2-letter country code (e.g. DE)" in err
+    assert "rows/s - accepted" in err
+    assert "rejected: 2 (listed above with their line numbers)" in out
+    assert AuditEvent.objects.filter(action="ingest.batch").count() == 3
+
+
+def test_an_admin_ingests_only_for_the_customers_it_may_see(tmp_path, partner, customer):
+    pam = AdminFactory(partner=partner, role="partner_admin", email="pam@example.com")
+    other = CustomerFactory(partner=partner, region="EU")
+    CustomerAccess.objects.create(admin=pam, org_id=other.org_id, kind=AccessKind.ASSIGNED)
+    path = tmp_path / "legs.csv"
+    path.write_bytes(csv_body(sample_rows(customer.org_id)["call-legs"] + sample_rows(other.org_id)["call-legs"]))
+    out, err = run("call-legs", str(path), email="PAM@example.com")
+    assert "accepted: 2" in out
+    assert f"line 2: org_id: {customer.org_id} is not a customer you may write for" in err
+    assert set(CallLeg.objects.using(EU).values_list("org_id", flat=True)) == {other.org_id}
+
+
+def test_webex_call_records_are_imported_and_unused_columns_named(tmp_path, partner, customer):
+    path = tmp_path / "cdr.csv"
+    path.write_bytes(body_of(call_records(customer.org_id)))
+    out, _ = run("call-legs", str(path), partner=partner.name, format="webex-cdr")
+    assert "accepted: 7" in out
+    assert "ignored columns: Call type, Call outcome, Hold Duration, Report time" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "options", "message"),
+    [
+        (("locations", "x.ndjson"), {"partner": "Nobody Inc"}, "no partner org named 'Nobody Inc'"),
+        (("locations", "x.ndjson"), {"email": "ghost@example.com"}, "no active admin with e-mail ghost@example.com"),
+        (("locations", "/no/such/file.ndjson"), {"partner": "{partner}"}, "cannot read /no/such/file.ndjson"),
+        (("locations", "sites.txt"), {"partner": "{partner}"}, "cannot tell the format of sites.txt"),
+        (("devices", "-"), {"partner": "{partner}", "format": "webex-cdr"}, "ingest it as call-legs, not devices"),
+        (("locations", "-"), {"partner": "{partner}", "batch_size": "0"}, "0 is out of range"),
+        (("widgets", "-"), {"partner": "{partner}"}, "invalid choice: 'widgets'"),
+        (("locations", "-"), {}, "one of the arguments --partner --email is required"),
+    ],
+)
+def test_bad_arguments_are_clear_command_errors(partner, args, options, message):
+    options = {key: value.format(partner=partner.name) for key, value in options.items()}
+    with pytest.raises(CommandError, match=message):
+        run(*args, stdin=io.BytesIO(b""), **options)
+
+
+def test_a_read_only_admin_may_not_ingest(partner):
+    AdminFactory(partner=partner, role="read_only", email="reader@example.com")
+    with pytest.raises(CommandError, match=r"reader@example\.com may not ingest data"):
+        run("locations", "-", email="reader@example.com", stdin=io.BytesIO(b""))
+
+
+def test_an_unreadable_csv_header_stops_before_any_row(tmp_path, partner):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b'org_id,"name\n')
+    with pytest.raises(CommandError, match="the CSV header"):
+        run("locations", str(path), partner=partner.name)

@@ -1,0 +1,222 @@
+"""Webex Calling Detailed Call History records mapped onto call legs (`--format webex-cdr`).
+
+The layout is that of Control Hub's "Calling Detailed Call History" report and of the Detailed
+Call History API (the same column names, e.g. `Start time`, `Correlation ID`, `Org UUID`), as a
+CSV file or as NDJSON objects. Each record is one call leg seen by one user, workspace or
+service. What the public documentation says about the columns, and what we make of them:
+
+- `Report ID` is unique per record and meant for de-duplication: our leg id (`Local call ID`
+  when it is missing). `Correlation ID` ties the legs of one call session together: our call id
+  (the SIP `Call ID` when it is missing).
+- `Org UUID` is the customer; `User UUID` the user; `Site UUID` the location, or else the
+  `Location` name, resolved among the customer's sites at import.
+- `Start time` and `Answer time` are UTC; a time written without an offset is read as UTC.
+  `Duration` is in seconds. `Direction` ORIGINATING is outbound, TERMINATING inbound.
+- `Client type` gives the endpoint: WXC_CLIENT and TEAMS_WXC_CLIENT are apps; WXC_DEVICE and
+  WXC_THIRD_PARTY are phones (a `Model` naming a Room, Board or Desk Pro is a room device); SIP
+  and WXC_SIP_GW (trunks, gateways, Webex Go) are other devices.
+- Routing features: a record with a `Queue Type`, or whose `User type` is CallCenterStandard,
+  is the call queue's own leg; HuntGroup or an AutomatedAttendant `User type` (or a key pressed
+  in an auto attendant) mark the other features, and agents' legs carry the feature through
+  `Original reason`, `Redirect reason` or `Related reason`.
+- A queue leg's outcome: `Answered` true is answered; otherwise a transfer (`Call transfer
+  Time`, `Transfer related call ID`) is transferred, a call the queue sent elsewhere (`Related
+  call ID`) overflowed, the queue hanging up (`Releasing party` Local) timed out, and the
+  caller hanging up abandoned. The wait is `Ring duration`, or else `Answer time` minus
+  `Start time`.
+- The records carry no jitter, latency or packet loss, so the legs count in legs and minutes
+  but are neither poor nor good (SPEC 6.2). They carry no media type either: audio.
+
+Columns outside that list (`Hold Duration`, `Call type`, `Report time`, caller numbers...) have
+no place in a call leg and are reported as ignored."""
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from .formats import FormatRefused
+
+# Our call-leg fields named as the Webex columns they come from, for error messages.
+LABELS: Mapping[str, str] = {
+    "leg_id": "Report ID",
+    "call_id": "Correlation ID",
+    "org_id": "Org UUID",
+    "location_id": "Site UUID",
+    "user_id": "User UUID",
+    "started_at": "Start time",
+    "duration_seconds": "Duration",
+    "direction": "Direction",
+    "endpoint_type": "Client type",
+    "feature": "Queue Type",
+    "transferred": "Call transfer Time",
+    "queue_outcome": "Answered",
+    "queue_wait_seconds": "Ring duration",
+}
+
+USED_COLUMNS = frozenset(
+    {
+        "Report ID",
+        "Local call ID",
+        "Correlation ID",
+        "Call ID",
+        "Org UUID",
+        "User UUID",
+        "Site UUID",
+        "Location",
+        "Start time",
+        "Answer time",
+        "Duration",
+        "Direction",
+        "Client type",
+        "Model",
+        "Device MAC",
+        "User type",
+        "Queue Type",
+        "Original reason",
+        "Redirect reason",
+        "Related reason",
+        "Auto Attendant Key Pressed",
+        "Answered",
+        "Call transfer Time",
+        "Transfer related call ID",
+        "Related call ID",
+        "Releasing party",
+        "Ring duration",
+    }
+)
+
+# Each of these needs one of its columns in a CSV header, or no row could be a call leg.
+REQUIRED_COLUMNS = (
+    ("Report ID", "Local call ID"),
+    ("Correlation ID", "Call ID"),
+    ("Org UUID",),
+    ("Start time",),
+    ("Duration",),
+    ("Direction",),
+)
+
+_DIRECTIONS = {"ORIGINATING": "outbound", "TERMINATING": "inbound"}
+_CLIENT_ENDPOINTS = {
+    "WXC_CLIENT": "app",
+    "TEAMS_WXC_CLIENT": "app",
+    "WXC_DEVICE": "desk_phone",
+    "WXC_THIRD_PARTY": "desk_phone",
+    "SIP": "other_device",
+    "WXC_SIP_GW": "other_device",
+}
+_ROOM_MODEL = re.compile(r"room|board|desk pro|desk mini|codec", re.IGNORECASE)
+_TRUE = frozenset({"true", "yes", "1", "yes-postredirection"})
+
+
+def check_columns(columns: Iterable[str]) -> None:
+    """Refuse a CSV header that cannot be Detailed Call History (FormatRefused, naming what is
+    missing), before any row is read."""
+    present = set(columns)
+    missing = [" or ".join(repr(c) for c in group) for group in REQUIRED_COLUMNS if not present.intersection(group)]
+    if missing:
+        raise FormatRefused(
+            "this is not a Webex Calling Detailed Call History file: the header lacks " + ", ".join(missing)
+        )
+
+
+def ignored_columns(columns: Iterable[str]) -> list[str]:
+    return [column for column in columns if column and column not in USED_COLUMNS]
+
+
+def _text(record: Mapping[str, object], column: str) -> str:
+    value = record.get(column)
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value).strip()
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _seconds(text: str) -> int | str | None:
+    """Whole seconds (rounded); the text itself when it is not a number, so the leg's
+    validation names it; None when empty."""
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return round(number) if number == number and abs(number) != float("inf") else text
+
+
+def _endpoint(record: Mapping[str, object]) -> str:
+    client = _text(record, "Client type").upper()
+    endpoint = _CLIENT_ENDPOINTS.get(client)
+    if endpoint is None:
+        endpoint = "desk_phone" if _text(record, "Device MAC") else "other_device"
+    if endpoint == "desk_phone" and _ROOM_MODEL.search(_text(record, "Model")):
+        return "room_device"
+    return endpoint
+
+
+def _queue_outcome(record: Mapping[str, object], answered: bool) -> str:
+    if answered:
+        return "answered"
+    if _text(record, "Call transfer Time") or _text(record, "Transfer related call ID"):
+        return "transferred"
+    if _text(record, "Related call ID"):
+        return "overflowed"
+    if _text(record, "Releasing party").lower() == "local":
+        return "timed_out"
+    return "abandoned"
+
+
+def to_call_leg(record: Mapping[str, object]) -> dict[str, object]:
+    """One Detailed Call History record as the raw fields of a call leg (see the module
+    docstring). Values it cannot interpret are passed on as they are, so that the call leg's
+    validation rejects them naming the Webex column (LABELS)."""
+    started_text = _text(record, "Start time")
+    started = _moment(started_text)
+    direction = _text(record, "Direction")
+    user_type = _text(record, "User type").lower()
+    reasons = {_text(record, column).lower() for column in ("Original reason", "Redirect reason", "Related reason")}
+    queue_leg = bool(_text(record, "Queue Type")) or user_type == "callcenterstandard"
+    if queue_leg or "callqueue" in reasons:
+        feature = "call_queue"
+    elif user_type == "huntgroup" or "huntgroup" in reasons:
+        feature = "hunt_group"
+    elif user_type.startswith("automatedattendant") or _text(record, "Auto Attendant Key Pressed"):
+        feature = "auto_attendant"
+    else:
+        feature = ""
+    answered = _text(record, "Answered").lower() in _TRUE
+    outcome = _queue_outcome(record, answered) if queue_leg else ""
+    wait: int | str | None = None
+    if queue_leg:
+        wait = _seconds(_text(record, "Ring duration"))
+        answered_at = _moment(_text(record, "Answer time"))
+        if wait is None and answered and started is not None and answered_at is not None:
+            wait = max(0, round((answered_at - started).total_seconds()))
+    site = _text(record, "Site UUID")
+    return {
+        "leg_id": _text(record, "Report ID") or _text(record, "Local call ID"),
+        "call_id": _text(record, "Correlation ID") or _text(record, "Call ID"),
+        "org_id": _text(record, "Org UUID"),
+        "location_id": site,
+        "location_name": "" if site else _text(record, "Location"),
+        "user_id": _text(record, "User UUID"),
+        "started_at": started.isoformat() if started is not None else started_text,
+        "duration_seconds": _seconds(_text(record, "Duration")),
+        "direction": _DIRECTIONS.get(direction.upper(), direction),
+        "media": "audio",
+        "endpoint_type": _endpoint(record),
+        "feature": feature,
+        "transferred": bool(
+            _text(record, "Call transfer Time")
+            or _text(record, "Transfer related call ID")
+            or "consultativetransfer" in reasons
+        ),
+        "queue_outcome": outcome,
+        "queue_wait_seconds": wait,
+    }
