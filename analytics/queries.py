@@ -4,10 +4,13 @@ re-sorted table calls `license_section` and a CSV export `section_rows`, which s
 internals, so all of them agree.
 
 Everything is scoped: region rows through `visible_to(scope)`, the directory through
-`Customer.objects.visible_to(scope)`. Counts and sums come from the database. A section may hold
-thousands of subscriptions, so its rows are first read without the figures that need other
-tables (customer names from the control database, weekly snapshots); those are loaded for the
-rows shown, or for every row only when the table is sorted by them or exported."""
+`Customer.objects.visible_to(scope)`. The KPIs and the sections come from one read of the
+region's subscriptions and lines as plain tuples (the "book"), classified in Python with the
+rules of this module, which at 80k lines costs less than one SQL aggregate per figure; the trend
+is summed by the database. A section may hold thousands of subscriptions, so its rows are first
+built without the figures that need other tables (customer names from the control database,
+weekly snapshots); those are loaded for the rows shown, or for every row only when the table is
+sorted by them or exported."""
 
 import uuid
 from collections import defaultdict
@@ -18,23 +21,14 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    ExpressionWrapper,
+    CharField,
     F,
-    FloatField,
     IntegerField,
-    OuterRef,
-    Q,
     QuerySet,
-    RowRange,
     Sum,
     Value,
-    When,
-    Window,
 )
-from django.db.models.functions import Cast, Greatest, NullIf, RowNumber
+from django.db.models.functions import Cast, Greatest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import Scope
@@ -212,120 +206,177 @@ def regions_with_customers(scope: Scope) -> list[str]:
     return [code for code in Region.values if code in present]
 
 
-# --- what each section means, as filters on license lines ----------------------------------------
+# --- the book: every subscription and line of the scope, read once ---------------------------------
+
+# A row of the book: a subscription and one of its lines: line id, partner id, product, quantity,
+# assigned, used (Any: all None for a subscription without lines, else int and str). The org id
+# is text (see `_book`).
+_Row = tuple[int, str, str, str, str, date, date | None, date | None, bool, Any, Any, Any, Any, Any, Any]
+# (partner id, product, size band) of a peer group.
+_PeerKey = tuple[int, str, int | None]
 
 
-def _expiring(p: str, today: date) -> Q:
-    """`p` is the path to the subscription ("" from Subscription, "subscription__" from a line)."""
-    # As the `expiring_soon` status (SPEC 5.1): a trial ends whatever its renewal flag says.
-    ends = Q(**{f"{p}state": ACTIVE, f"{p}end_on__range": (today, today + timedelta(days=rules.WINDOW_DAYS))})
-    return ends & (Q(**{f"{p}auto_renew": False}) | Q(**{f"{p}kind": SubscriptionKind.TRIAL}))
-
-
-def _renewing(p: str, today: date) -> Q:
-    return Q(
-        **{
-            f"{p}state": ACTIVE,
-            f"{p}kind": SubscriptionKind.PAID,
-            f"{p}auto_renew": True,
-            f"{p}renewal_on__range": (today, today + timedelta(days=rules.WINDOW_DAYS)),
-        }
+def _book(ctx: "_Context") -> list[_Row]:
+    """The subscriptions the scope may see in the region, each with its lines, in one query and
+    as plain tuples. The KPIs, the sections and a full admin's peer groups all classify these same
+    rows, so an overview reads each line once whatever it shows."""
+    query = (
+        ctx.subscriptions.order_by()
+        .annotate(org=Cast("org_id", CharField()))
+        .values_list(
+            "pk",
+            "org",
+            "subscription_id",
+            "kind",
+            "state",
+            "start_on",
+            "end_on",
+            "renewal_on",
+            "auto_renew",
+            "license_lines__id",
+            "license_lines__partner_id",
+            "license_lines__product",
+            "license_lines__quantity",
+            "license_lines__assigned",
+            "license_lines__used",
+        )
     )
+    # At 80k lines Django's per-value converters cost several times the query itself, and so do
+    # the driver's UUID objects, so the rows are read raw with the org id as text (hex on SQLite,
+    # dashed on PostgreSQL): a key, which `_Context.org_id` turns into a UUID for the rows shown.
+    sql, params = query.query.get_compiler(using=ctx.alias).as_sql()
+    with connections[ctx.alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()  # type: ignore[no-any-return]
 
 
-def _over_limit() -> Q:
-    return Q(subscription__state=ACTIVE, assigned__gt=F("quantity"))
+def _thresholds(ctx: "_Context", book: Sequence[_Row]) -> dict[_PeerKey, float]:
+    """The low-assignment threshold of every peer group of the scope's partners.
+
+    Peers are a partner's active lines with quantity > 0 of one product and size band, whoever
+    may see them: a partner admin's lines are judged against the whole partner, whose lines are
+    read here (a full admin's book already holds them all)."""
+    peers: Iterable[tuple[Any, ...]]
+    if ctx.scope.customer_ids is None:
+        # (partner id, product, quantity, assigned) of the lines with quantity > 0 of active
+        # subscriptions (see `_Row`).
+        peers = (row[10:14] for row in book if row[4] == ACTIVE and row[12])
+    else:
+        peers = (
+            LicenseLine.objects.using(ctx.alias)
+            .filter(partner_id__in=ctx.partner_ids, subscription__state=ACTIVE, quantity__gt=0)
+            .order_by()
+            .values_list("partner_id", "product", "quantity", "assigned")
+        )
+    ratios: dict[_PeerKey, list[float]] = defaultdict(list)
+    bands = _Bands()
+    for partner_id, product, quantity, assigned in peers:
+        ratios[(partner_id, product, bands[quantity])].append(assigned / quantity)
+    return {key: rules.low_threshold(values) for key, values in ratios.items()}
 
 
-def _new(subscriptions: QuerySet[Subscription], today: date) -> Q:
-    """Lines of the started, not ended subscriptions of customers whose first subscription or
-    trial started within the last 90 days: they have one that started in the window and none
-    before it."""
-    since = today - timedelta(days=rules.WINDOW_DAYS)
-    earlier = subscriptions.filter(org_id=OuterRef("org_id"), start_on__lt=since)
-    new_customers = (
-        subscriptions.filter(start_on__range=(since, today)).filter(~Exists(earlier)).order_by().values("org_id")
-    )
-    return Q(org_id__in=new_customers, subscription__start_on__lte=today, subscription__state__in=sorted(LIVE_STATES))
+class _Bands(dict[int, int | None]):
+    """rules.size_band by quantity, each quantity computed once (a region's lines share few)."""
 
-
-def _band() -> Case:
-    """rules.size_band as SQL: the licence-count band of a line, NULL for quantity 0."""
-    whens = [
-        When(Q(quantity__gte=low) & (Q() if high is None else Q(quantity__lte=high)), then=Value(index))
-        for index, (low, high) in enumerate(rules.SIZE_BANDS)
-    ]
-    return Case(*whens, default=None, output_field=IntegerField())
-
-
-def _ratio() -> ExpressionWrapper:
-    """assigned / quantity as a float, NULL for quantity 0 (never a division by zero). The same
-    IEEE division as Python's, so comparisons with thresholds agree with rules.low_lines."""
-    return ExpressionWrapper(
-        Cast("assigned", FloatField()) / NullIf(Cast("quantity", FloatField()), Value(0.0)), output_field=FloatField()
-    )
+    def __missing__(self, quantity: int) -> int | None:
+        band = self[quantity] = rules.size_band(quantity)
+        return band
 
 
 @dataclass(frozen=True, slots=True)
-class _PeerGroup:
-    partner_id: int
-    product: str
-    band: int
-    threshold: float
+class _Classified:
+    """The customers (org ids as text) each headline KPI counts, over every product, and the rows
+    of the requested sections: the chosen product's lines, summed per subscription."""
+
+    expiring: set[str]
+    renewing: set[str]
+    low: set[str]
+    over: set[str]
+    seats: dict[str, list["_Seats"]]
 
 
-def _peer_groups(alias: str, partner_ids: Iterable[int]) -> list[_PeerGroup]:
-    """The low-assignment threshold of every peer group of the given partners.
+def _classify(
+    ctx: "_Context", book: Sequence[_Row], keys: Iterable[str], thresholds: Mapping[_PeerKey, float]
+) -> _Classified:
+    """Sort the book into the KPIs and the sections `keys`, as SPEC 6.1 and the statuses of
+    SPEC 5.1 define them:
 
-    Peers are a partner's active lines with quantity > 0 of one product and size band, whoever
-    may see them: a partner admin's lines are judged against the whole partner. The database
-    sorts each group once and returns the few ranks around its 25th percentile (a generous
-    window); rules.percentile_ranks picks the two it lies between and rules decides."""
-    partition, order = [F("partner_id"), F("product"), F("band")], F("ratio").asc()
-    ranked = (
-        LicenseLine.objects.using(alias)
-        .filter(partner_id__in=list(partner_ids), subscription__state=ACTIVE, quantity__gt=0)
-        .annotate(band=_band(), ratio=_ratio())
-        .annotate(
-            position=Window(RowNumber(), partition_by=partition, order_by=order),
-            peers=Window(Count("id"), partition_by=partition, order_by=order, frame=RowRange(start=None, end=None)),
-        )
-        .order_by()
-        .values_list("partner_id", "product", "band", "peers", "position", "ratio")
-    )
-    # Filtering on the windows through the ORM repeats them in its QUALIFY emulation, and the
-    # database then sorts every group once per copy; a plain outer WHERE sorts them once.
-    sql, params = ranked.query.get_compiler(using=alias).as_sql()
-    near = f'"peers" * {rules.LOW_PERCENTILE} / 100'
-    sizes: dict[tuple[int, str, int], int] = {}
-    values: dict[tuple[int, str, int, int], float] = {}
-    with connections[alias].cursor() as cursor:
-        cursor.execute(f'SELECT * FROM ({sql}) ranked WHERE "position" BETWEEN {near} - 1 AND {near} + 2', params)
-        for partner_id, product, band, peers, position, value in cursor.fetchall():
-            sizes[(partner_id, product, band)] = peers
-            values[(partner_id, product, band, position - 1)] = value
-    groups = []
-    for key, n in sizes.items():
-        quartile = None
-        if n >= rules.MIN_PEERS:
-            lower, upper, weight = rules.percentile_ranks(n, rules.LOW_PERCENTILE)
-            quartile = rules.interpolate(values[(*key, lower)], values[(*key, upper)], weight)
-        groups.append(_PeerGroup(*key, threshold=rules.low_threshold_of(n, quartile)))
-    return groups
-
-
-def _low(groups: Sequence[_PeerGroup], today: date, product: str | None = None) -> Q:
-    """Lines below their peer group's threshold, of subscriptions older than 30 days; expects a
-    `ratio` annotation (see `_ratio`). With `product`, only that product's groups are tested."""
-    below = Q(pk__in=[])
-    for group in groups:
-        if product is not None and group.product != product:
+    - expiring: an active subscription ending within 90 days that does not renew by itself (a
+      trial ends whatever its renewal flag says);
+    - renewing: an active paid subscription renewing by itself within 90 days;
+    - new: the started, not ended subscriptions of customers whose first subscription or trial
+      started within the last 90 days;
+    - low assignment: an active line with quantity > 0 of a subscription older than 30 days,
+      whose assigned / quantity is below its peer group's threshold;
+    - over limit: an active line with more seats assigned than purchased."""
+    today = ctx.today
+    soon, since = today + timedelta(days=rules.WINDOW_DAYS), today - timedelta(days=rules.WINDOW_DAYS)
+    cutoff = rules.low_age_cutoff(today)
+    # Subscriptions first. One with several lines comes once per line, which these tests (a
+    # minimum, set additions) do not mind.
+    first_start: dict[str, date] = {}
+    expiring: set[int] = set()
+    renewing: set[int] = set()
+    expiring_customers: set[str] = set()
+    renewing_customers: set[str] = set()
+    for pk, org_id, _sid, kind, state, start_on, end_on, renewal_on, auto_renew, _l, _p, _pr, _q, _a, _u in book:
+        if start_on < first_start.get(org_id, date.max):
+            first_start[org_id] = start_on
+        if state != ACTIVE:
             continue
-        low, high = rules.SIZE_BANDS[group.band]
-        in_band = Q(quantity__gte=low) if high is None else Q(quantity__range=(low, high))
-        below |= Q(partner_id=group.partner_id, product=group.product, ratio__lt=group.threshold) & in_band
-    old = Q(subscription__state=ACTIVE, subscription__start_on__lt=rules.low_age_cutoff(today), quantity__gt=0)
-    return old & below
+        if end_on is not None and today <= end_on <= soon and (not auto_renew or kind == SubscriptionKind.TRIAL):
+            expiring.add(pk)
+            expiring_customers.add(org_id)
+        if kind == SubscriptionKind.PAID and auto_renew and renewal_on is not None and today <= renewal_on <= soon:
+            renewing.add(pk)
+            renewing_customers.add(org_id)
+    new_customers = {org_id for org_id, start_on in first_start.items() if since <= start_on <= today}
+    live = frozenset(LIVE_STATES)
+
+    wanted = set(keys)
+    seats: dict[str, dict[int, _Seats]] = {key: {} for key in SECTIONS if key in wanted}
+    new, expiring_seats, renewing_seats, low_seats, over_seats = (seats.get(key) for key in SECTIONS)
+    low_customers: set[str] = set()
+    over_customers: set[str] = set()
+    bands = _Bands()
+    for row in book:
+        pk, org_id, _s, _k, state, start_on, _e, _r, _a, line_id, partner_id, product, quantity, assigned, used = row
+        if line_id is None:
+            continue
+        low = over = False
+        if state == ACTIVE:
+            over = assigned > quantity
+            if over:
+                over_customers.add(org_id)
+            if quantity > 0 and start_on < cutoff:
+                threshold = thresholds.get((partner_id, product, bands[quantity]))
+                low = threshold is not None and assigned / quantity < threshold
+                if low:
+                    low_customers.add(org_id)
+        if product != ctx.product:
+            continue
+        for rows, member in (
+            (new, org_id in new_customers and start_on <= today and state in live),
+            (expiring_seats, pk in expiring),
+            (renewing_seats, pk in renewing),
+            (low_seats, low),
+            (over_seats, over),
+        ):
+            if member and rows is not None:
+                found = rows.get(pk)
+                if found is None:
+                    found = rows[pk] = _Seats(row)
+                found.line_ids.append(line_id)
+                found.quantity += quantity
+                found.assigned += assigned
+                found.used += used
+    return _Classified(
+        expiring=expiring_customers,
+        renewing=renewing_customers,
+        low=low_customers,
+        over=over_customers,
+        seats={key: list(rows.values()) for key, rows in seats.items()},
+    )
 
 
 # --- the overview --------------------------------------------------------------------------------
@@ -333,26 +384,23 @@ def _low(groups: Sequence[_PeerGroup], today: date, product: str | None = None) 
 
 @dataclass(slots=True)
 class _Seats:
-    """A section row as read from the lines: the subscription and the sums of its lines."""
+    """A section row: its subscription (the book's row of its first line) and the sums of its
+    lines in the section."""
 
-    org_id: uuid.UUID
-    subscription_pk: int
-    subscription_id: str
-    kind: str
-    start_on: date
-    end_on: date | None
-    renewal_on: date | None
-    auto_renew: bool
+    facts: _Row
     line_ids: list[int] = field(default_factory=list)
     quantity: int = 0
     assigned: int = 0
     used: int = 0
 
+    @property
+    def subscription_id(self) -> str:
+        return self.facts[2]
+
 
 @dataclass(frozen=True, slots=True)
 class _Context:
-    """What the reads of one overview share: the scope, the region's database, the dates, and
-    the peer groups' low-assignment thresholds."""
+    """What the reads of one overview share: the scope, the region's database and the dates."""
 
     scope: Scope
     alias: str
@@ -362,14 +410,21 @@ class _Context:
     weeks: list[date]
     months: list[date]
     partner_ids: list[int]
-    groups: list[_PeerGroup]
     subscriptions: QuerySet[Subscription]
     lines: QuerySet[LicenseLine]
+    uuids: dict[str, tuple[uuid.UUID, str]] = field(default_factory=dict)
+
+    def org_id(self, text: str) -> tuple[uuid.UUID, str]:
+        """The UUID of an org id read as text (see `_book`), and its usual spelling; converted
+        once per overview."""
+        found = self.uuids.get(text)
+        if found is None:
+            value = uuid.UUID(text)
+            found = self.uuids[text] = (value, str(value))
+        return found
 
 
-def _context(scope: Scope, region: str, product: str, today: date, *, peers: bool = True) -> _Context:
-    """What every read of one overview shares; `peers=False` skips the peer thresholds (then
-    nothing is low), for reads that do not need them."""
+def _context(scope: Scope, region: str, product: str, today: date) -> _Context:
     alias = db_for(region)
     if product not in PRODUCTS:
         raise UnknownProduct(f"unknown product {product!r}; expected one of {', '.join(PRODUCTS)}")
@@ -387,10 +442,18 @@ def _context(scope: Scope, region: str, product: str, today: date, *, peers: boo
         weeks=rules.trend_weeks(today),
         months=rules.usage_months(today),
         partner_ids=partner_ids,
-        groups=_peer_groups(alias, partner_ids) if peers else [],
         subscriptions=Subscription.objects.using(alias).visible_to(scope),
         lines=lines,
     )
+
+
+def _classified(ctx: _Context, keys: Iterable[str]) -> _Classified:
+    """The book read and sorted into the KPIs and the sections `keys`. The peer thresholds are
+    only worked out when the low-assignment section is among them (a read without it, of one
+    other section, does not use the low-assignment KPI either)."""
+    book, keys = _book(ctx), list(keys)
+    thresholds = _thresholds(ctx, book) if "low_assignment" in keys else {}
+    return _classify(ctx, book, keys, thresholds)
 
 
 def license_overview(
@@ -407,14 +470,21 @@ def license_overview(
     no licence to divide by. `tables` says which rows of each section to return (by default the
     first 50 in the section's default order). Raises UnknownRegion or UnknownProduct."""
     ctx = _context(scope, region, product, today)
-    sections = _sections(ctx, {key: (tables or {}).get(key, TableRequest()) for key in SECTIONS})
+    classified = _classified(ctx, SECTIONS)
+    sections = _sections(ctx, {key: (tables or {}).get(key, TableRequest()) for key in SECTIONS}, classified.seats)
     return LicenseOverview(
         region=ctx.region,
         product=product,
         today=today,
         week_on=ctx.weeks[-1],
         usage_months=tuple(ctx.months),
-        kpis=_kpis(ctx),
+        kpis=Kpis(
+            total_customers=Customer.objects.visible_to(ctx.scope).in_region(ctx.region).count(),
+            expiring_soon=len(classified.expiring),
+            renewing_soon=len(classified.renewing),
+            low_assignment=len(classified.low),
+            over_limit=len(classified.over),
+        ),
         trend=_trend(ctx),
         new=sections["new"],
         expiring=sections["expiring"],
@@ -428,12 +498,12 @@ def license_section(
     scope: Scope, *, region: str, product: str, today: date, section: str, table: TableRequest
 ) -> Section:
     """One section of `license_overview`, alone (for a table that is sorted or paged again):
-    the same figures, without reading the others, the KPIs or the trend. Raises UnknownRegion,
-    UnknownProduct, or KeyError for an unknown section."""
+    the same figures, without reading the others' snapshots and names, the KPIs or the trend.
+    Raises UnknownRegion, UnknownProduct, or KeyError for an unknown section."""
     if section not in SECTIONS:
         raise KeyError(section)
-    ctx = _context(scope, region, product, today, peers=section == "low_assignment")
-    return _sections(ctx, {section: table})[section]
+    ctx = _context(scope, region, product, today)
+    return _sections(ctx, {section: table}, _classified(ctx, [section]).seats)[section]
 
 
 def section_rows(
@@ -444,18 +514,19 @@ def section_rows(
     unknown section."""
     if section not in SECTIONS:
         raise KeyError(section)
-    ctx = _context(scope, region, product, today, peers=section == "low_assignment")
+    ctx = _context(scope, region, product, today)
     order = sort_key(section, sort, section_columns(section, ctx.months))
-    ordered = _ordered(ctx, section, _section_seats(ctx, section), order)
+    ordered = _ordered(ctx, section, _classified(ctx, [section]).seats[section], order)
     for start in range(0, len(ordered), _CHUNK):
         chunk = {section: ordered[start : start + _CHUNK]}
         yield from _rows(ctx, section, chunk[section], _extras(ctx, chunk, names=True, snapshots=True))
 
 
-def _sections(ctx: _Context, requests: Mapping[str, TableRequest]) -> dict[str, Section]:
+def _sections(
+    ctx: _Context, requests: Mapping[str, TableRequest], seats: Mapping[str, list[_Seats]]
+) -> dict[str, Section]:
     """The requested sections: KPIs over all their rows, then the slice asked for, whose names
     and snapshots are read once for all sections together."""
-    seats = {key: _section_seats(ctx, key) for key in requests}
     sorts = {key: sort_key(key, request.sort, section_columns(key, ctx.months)) for key, request in requests.items()}
     offsets = {key: _offset(request, len(seats[key])) for key, request in requests.items()}
     shown = {
@@ -474,76 +545,6 @@ def _sections(ctx: _Context, requests: Mapping[str, TableRequest]) -> dict[str, 
         )
         for key in requests
     }
-
-
-def _kpis(ctx: _Context) -> Kpis:
-    """The five headline counts (distinct customers) over every product, one aggregate per table."""
-    today = ctx.today
-    by_subscription = ctx.subscriptions.aggregate(
-        expiring=Count("org_id", distinct=True, filter=_expiring("", today)),
-        renewing=Count("org_id", distinct=True, filter=_renewing("", today)),
-    )
-    low, over = _low(ctx.groups, today), _over_limit()
-    by_line = (
-        ctx.lines.annotate(ratio=_ratio())
-        .filter(low | over)
-        .aggregate(low=Count("org_id", distinct=True, filter=low), over=Count("org_id", distinct=True, filter=over))
-    )
-    return Kpis(
-        total_customers=Customer.objects.visible_to(ctx.scope).in_region(ctx.region).count(),
-        expiring_soon=by_subscription["expiring"],
-        renewing_soon=by_subscription["renewing"],
-        low_assignment=by_line["low"],
-        over_limit=by_line["over"],
-    )
-
-
-def _section_filter(ctx: _Context, key: str) -> Q:
-    """Which license lines make a section's rows (before the product filter)."""
-    if key == "new":
-        return _new(ctx.subscriptions, ctx.today)
-    if key == "expiring":
-        return _expiring("subscription__", ctx.today)
-    if key == "renewing":
-        return _renewing("subscription__", ctx.today)
-    if key == "low_assignment":
-        return _low(ctx.groups, ctx.today, ctx.product)
-    return _over_limit()
-
-
-def _section_seats(ctx: _Context, key: str) -> list[_Seats]:
-    """The product's lines that belong to the section, summed per subscription: one query,
-    whose filter each section's own index serves (dates of subscriptions, or the lines)."""
-    found = (
-        ctx.lines.filter(product=ctx.product)
-        .annotate(ratio=_ratio())
-        .filter(_section_filter(ctx, key))
-        .order_by()
-        .values_list(
-            "id",
-            "org_id",
-            "subscription_id",
-            "subscription__subscription_id",
-            "subscription__kind",
-            "subscription__start_on",
-            "subscription__end_on",
-            "subscription__renewal_on",
-            "subscription__auto_renew",
-            "quantity",
-            "assigned",
-            "used",
-        )
-    )
-    seats: dict[int, _Seats] = {}
-    for line_id, org_id, pk, sid, kind, start_on, end_on, renewal_on, auto_renew, quantity, assigned, used in found:
-        row = seats.get(pk)
-        if row is None:
-            row = seats[pk] = _Seats(org_id, pk, sid, kind, start_on, end_on, renewal_on, auto_renew)
-        row.line_ids.append(line_id)
-        row.quantity += quantity
-        row.assigned += assigned
-        row.used += used
-    return list(seats.values())
 
 
 def _offset(request: TableRequest, count: int) -> int:
@@ -570,7 +571,9 @@ class _Extras:
 
 def _extras(ctx: _Context, seats: Mapping[str, Sequence[_Seats]], *, names: bool, snapshots: bool) -> _Extras:
     """Names and snapshots of the given rows of each section, in one query each."""
-    directory = _customer_names(ctx.scope, {s.org_id for rows in seats.values() for s in rows}) if names else {}
+    directory = {}
+    if names:
+        directory = _customer_names(ctx.scope, {ctx.org_id(s.facts[1])[0] for rows in seats.values() for s in rows})
     weekly = None
     if snapshots:
         with_snapshots = [key for key, rows in seats.items() if rows and key in _WEEKLY_SECTIONS | _MONTHLY_SECTIONS]
@@ -597,38 +600,45 @@ def _rows(ctx: _Context, key: str, seats: Sequence[_Seats], extras: _Extras) -> 
     today, this_week, last_week = ctx.today, ctx.weeks[-1], ctx.weeks[-2]
     result = []
     for s in seats:
-        figures: dict[str, Any] = {}
+        org_text, subscription_id, kind, start_on, end_on, renewal_on, auto_renew = s.facts[1:4] + s.facts[5:9]
+        days = months = assignment_change = usage_change = None
+        monthly_usage: tuple[float | None, ...] = ()
         if key == "new":
-            figures["days"] = (today - s.start_on).days
+            days = (today - start_on).days
         elif key == "expiring":
-            figures["days"] = (s.end_on - today).days if s.end_on else None
+            days = (end_on - today).days if end_on else None
         elif key == "renewing":
-            figures["days"] = (s.renewal_on - today).days if s.renewal_on else None
+            days = (renewal_on - today).days if renewal_on else None
         elif key == "low_assignment":
-            figures["months"] = rules.months_between(s.start_on, today)
+            months = rules.months_between(start_on, today)
         elif key == "over_limit":
-            figures["months"] = rules.months_between(today, s.end_on) if s.end_on else None
+            months = rules.months_between(today, end_on) if end_on else None
         if extras.snapshots is not None:
             totals = _weekly_totals(extras.snapshots, s.line_ids)
             if key in _WEEKLY_SECTIONS:
                 this, last = totals.get(this_week), totals.get(last_week)
-                figures["assignment_change"] = rules.weekly_change(this and this[0], last and last[0])
+                assignment_change = rules.weekly_change(this and this[0], last and last[0])
                 if key == "new":
-                    figures["usage_change"] = rules.weekly_change(this and this[1], last and last[1])
+                    usage_change = rules.weekly_change(this and this[1], last and last[1])
             if key in _MONTHLY_SECTIONS:
                 used = [(week, pair[1]) for week, pair in sorted(totals.items())]
-                figures["monthly_usage"] = tuple(rules.monthly_means(used, today=today))
+                monthly_usage = tuple(rules.monthly_means(used, today=today))
+        org_id, spelled = ctx.org_id(org_text)
         result.append(
             LicenseRow(
-                org_id=s.org_id,
-                customer=extras.names.get(s.org_id, str(s.org_id)),
-                subscription_id=s.subscription_id,
-                kind=s.kind,
-                auto_renew=s.auto_renew,
+                org_id=org_id,
+                customer=extras.names.get(org_id, spelled),
+                subscription_id=subscription_id,
+                kind=kind,
+                auto_renew=auto_renew,
                 quantity=s.quantity,
                 assigned=s.assigned,
                 used=s.used,
-                **figures,
+                days=days,
+                months=months,
+                assignment_change=assignment_change,
+                usage_change=usage_change,
+                monthly_usage=monthly_usage,
             )
         )
     return result
@@ -665,12 +675,13 @@ def _trend(ctx: _Context) -> tuple[TrendWeek, ...]:
     (each line's unused and available seats counted from zero up); a week without snapshots
     shows zeros."""
     zero = Value(0, output_field=IntegerField())
+    # Snapshots carry their line's product, so one covering index answers this without the lines:
+    # (partner, product, week) for a full admin, (customer, product, week) for a partner admin,
+    # whose read must not name the partner (SQLite would then scan the whole partner's weeks).
     snapshots = LicenseSnapshot.objects.using(ctx.alias).visible_to(ctx.scope)
-    # Naming the partners too lets a partner admin's read use the (partner, week) index.
-    snapshots = snapshots.filter(partner_id__in=ctx.partner_ids)
     sums = {
         row["week_on"]: row
-        for row in snapshots.filter(week_on__in=ctx.weeks, line__product=ctx.product)
+        for row in snapshots.filter(week_on__in=ctx.weeks, product=ctx.product)
         .order_by()
         .values("week_on")
         .annotate(
@@ -704,7 +715,7 @@ def _customer_names(scope: Scope, org_ids: set[uuid.UUID]) -> dict[uuid.UUID, st
 
 
 def _customers(seats: Sequence[_Seats]) -> int:
-    return len({s.org_id for s in seats})
+    return len({s.facts[1] for s in seats})
 
 
 def _new_kpis(seats: Sequence[_Seats]) -> NewKpis:

@@ -114,6 +114,7 @@ def populate(customers: int, subscriptions: int, today: date) -> dict[str, objec
                     line=line,
                     org_id=line.org_id,
                     partner_id=partner.pk,
+                    product=line.product,
                     week_on=week,
                     quantity=line.quantity,
                     assigned=max(line.assigned - rng.randint(0, 2), 0),
@@ -124,13 +125,15 @@ def populate(customers: int, subscriptions: int, today: date) -> dict[str, objec
             batch_size=5000,
         )
     with connections[alias].cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does after a bulk load on PostgreSQL: statistics, and the visibility map
+        # that lets the covering indexes answer without reading the table.
+        cursor.execute("VACUUM ANALYZE" if connections[alias].vendor == "postgresql" else "ANALYZE")
     return {"full": full, "pam": pam, "partner_id": partner.pk}
 
 
 def raw_trend_ms(partner_id: int, product: str, today: date) -> dict[str, float]:
     """The engine's own speed for the overview's largest aggregate: the 12 weekly sums of the
-    product's snapshots, as hand-written SQL."""
+    product's snapshots (which carry their line's product), as hand-written SQL."""
     from django.db import connections
 
     from analytics import rules
@@ -142,9 +145,8 @@ def raw_trend_ms(partner_id: int, product: str, today: date) -> dict[str, float]
     connection = connections[db_for(REGION)]
     marks = ", ".join(["%s"] * len(weeks))
     sql = (
-        "SELECT s.week_on, SUM(s.used), SUM(s.assigned), SUM(s.quantity) "
-        "FROM subscriptions_licensesnapshot s JOIN subscriptions_licenseline l ON l.id = s.line_id "
-        f"WHERE s.partner_id = %s AND l.product = %s AND s.week_on IN ({marks}) GROUP BY s.week_on"
+        "SELECT week_on, SUM(used), SUM(assigned), SUM(quantity) FROM subscriptions_licensesnapshot "
+        f"WHERE partner_id = %s AND product = %s AND week_on IN ({marks}) GROUP BY week_on"
     )
 
     def run() -> None:

@@ -86,6 +86,9 @@ class LicenseSnapshot(RegionRow):
     """A license line's counts at the start of one week (weeks start on Sunday, UTC)."""
 
     line = models.ForeignKey(LicenseLine, on_delete=models.CASCADE, related_name="snapshots")
+    # The line's product, copied when the snapshot is written, so the 12-week trend of one
+    # product sums an index alone instead of joining ~1M snapshots to their lines (issue 5).
+    product = models.CharField(max_length=20, choices=Product.choices)
     week_on = models.DateField()
     quantity = models.PositiveIntegerField()
     assigned = models.PositiveIntegerField()
@@ -96,7 +99,18 @@ class LicenseSnapshot(RegionRow):
     class Meta:
         ordering = ["week_on"]
         constraints = [models.UniqueConstraint(fields=["line", "week_on"], name="one_snapshot_per_line_week")]
-        indexes = [models.Index(fields=["partner_id", "week_on"])]
+        indexes = [
+            models.Index(fields=["partner_id", "week_on"]),
+            # Cover the trend's weekly sums: a full admin's read by partner, a partner admin's by
+            # customer.
+            models.Index(
+                fields=["partner_id", "product", "week_on", "quantity", "assigned", "used"],
+                name="snapshot_partner_trend",
+            ),
+            models.Index(
+                fields=["org_id", "product", "week_on", "quantity", "assigned", "used"], name="snapshot_org_trend"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.line_id}@{self.week_on}"

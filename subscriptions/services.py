@@ -133,7 +133,7 @@ def upsert_subscriptions(
                     setattr(subscription, name, value)
                 subscription.save()
             for line in record.lines:
-                LicenseLine.objects.update_or_create(
+                stored, _created = LicenseLine.objects.update_or_create(
                     subscription=subscription,
                     sku=line.sku,
                     defaults={
@@ -145,6 +145,8 @@ def upsert_subscriptions(
                         "used": line.used,
                     },
                 )
+                # Snapshots carry their line's product for the analytics trend: keep them in step.
+                stored.snapshots.exclude(product=line.product).update(product=line.product)
             saved.append(subscription)
     if refresh:
         refresh_statuses(org_ids=[customer.org_id])
@@ -171,6 +173,7 @@ def upsert_snapshots(*, customer: Customer, records: Sequence[SnapshotRecord]) -
                     line=line,
                     org_id=customer.org_id,
                     partner_id=customer.partner_id,
+                    product=line.product,
                     week_on=record.week_on,
                     quantity=record.quantity,
                     assigned=record.assigned,
@@ -182,7 +185,7 @@ def upsert_snapshots(*, customer: Customer, records: Sequence[SnapshotRecord]) -
             batch_size=500,
             update_conflicts=True,
             unique_fields=["line", "week_on"],
-            update_fields=["quantity", "assigned", "used"],
+            update_fields=["product", "quantity", "assigned", "used"],
         )
     return len(rows)
 

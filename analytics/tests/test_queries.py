@@ -334,8 +334,8 @@ def test_overview_takes_a_fixed_number_of_queries(book):
         CaptureQueriesContext(connections["region_eu"]) as eu,
     ):
         overview(book.full)
-    # control: customer count, names; region: peers, two KPI aggregates, five sections, trend, snapshots
-    assert (len(control), len(eu)) == (2, 10)
+    # control: customer count, names; region: subscriptions with their lines, trend, snapshots
+    assert (len(control), len(eu)) == (2, 3)
 
 
 def test_one_section_alone_is_the_same_as_in_the_overview(book):

@@ -90,3 +90,12 @@ def test_extension_only_entry_has_no_pstn_provider(customer):
     upsert_numbers(customer=customer, records=[NumberRecord(country="AE", extension="2001", pstn_provider="du")])
     number = PhoneNumber.objects.using("region_uae").get()
     assert (number.number, number.extension, number.pstn_provider) == ("", "2001", "")
+
+
+def test_snapshots_follow_a_line_that_changes_product(customer):
+    upsert_snapshots(customer=customer, records=[SnapshotRecord("Sub-7", "MTG-ENT", WEEK, 50, 20, 10)])
+    line = LicenseLineRecord(product="calling", sku="MTG-ENT", quantity=50, assigned=20, used=10)
+    upsert_subscriptions(
+        customer=customer, records=[SubscriptionRecord("Sub-7", "paid", "active", date(2026, 1, 1), lines=(line,))]
+    )
+    assert list(LicenseSnapshot.objects.using("region_uae").values_list("product", flat=True)) == ["calling"]
