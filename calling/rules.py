@@ -107,6 +107,12 @@ _TRUE = frozenset({"1", "true", "t", "yes", "y"})
 _FALSE = frozenset({"", "0", "false", "f", "no", "n"})
 
 
+# Each enum's values, computed once: parsing asks for them for several fields of every row.
+_CHOICE_VALUES: dict[type, tuple[str, ...]] = {
+    enum: tuple(choice.value for choice in enum) for enum in (Direction, Media, EndpointType, Feature, QueueOutcome)
+}
+
+
 class _Reader:
     """Reads fields of one raw row, collecting every problem instead of stopping at the first."""
 
@@ -236,7 +242,7 @@ class _Reader:
             return ""
         if not text and default is not None:
             return default
-        values = [choice.value for choice in allowed]
+        values = _CHOICE_VALUES[allowed]
         if text not in values:
             shown = ", ".join(repr(v) for v in values if v) + (" or empty" if "" in values else "")
             self.errors[field] = f"{text!r} is not one of {shown}" if text else "is required"
