@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -333,6 +334,12 @@ def main(engine: str, legs: int, memory_sizes: tuple[int, ...]) -> None:
         )
     results["memory"] = memory
     print(f"saved {save('ingest', engine, results)}")
+    # Millions of legs take gigabytes: leave no data behind (the databases are this run's own).
+    empty_calling_tables()
+    connections.close_all()
+    if engine == "sqlite":
+        shutil.rmtree(os.environ["PARTNERHUB_VAR_DIR"], ignore_errors=True)
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -178,4 +178,4 @@ def test_reading_keeps_memory_flat_however_long_the_body(reader, header, line):
         assert count == lines
         return top
 
-    assert peak(200_000) < peak(20_000) + 256 * 1024
+    assert peak(100_000) < peak(10_000) + 256 * 1024
