@@ -91,3 +91,9 @@ def complete_key(claim: Claim, *, status_code: int, answer: dict[str, Any]) -> N
 def release_key(claim: Claim) -> None:
     """Forget a claim whose request failed before it had an answer, so it may be retried."""
     IdempotentRequest.objects.filter(pk=claim.request.pk, completed_at__isnull=True).delete()
+
+
+def forget_expired_keys(*, now: datetime | None = None) -> int:
+    """Delete every admin's keys older than RETENTION (the periodic clean-up); returns how many."""
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=(now or timezone.now()) - RETENTION).delete()
+    return deleted

@@ -8,6 +8,7 @@ from huey.contrib.djhuey import periodic_task
 from calling.rules import last_complete_week
 from calling.services import freeze_calling_week
 from customers import services as customer_services
+from ingest.idempotency import forget_expired_keys
 from regions.registry import Region
 
 
@@ -33,3 +34,10 @@ def freeze_last_calling_week() -> None:
     week_on = last_complete_week(timezone.now())
     for region in Region.values:
         freeze_calling_week(region=region, week_on=week_on)
+
+
+# Idempotency keys answer replays for 7 days; an admin who stops sending keyed requests would
+# otherwise keep its old keys for ever. Once a night, away from the status refresh.
+@periodic_task(crontab(minute="30", hour="3"))
+def forget_expired_idempotency_keys() -> None:
+    forget_expired_keys()

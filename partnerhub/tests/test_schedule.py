@@ -6,7 +6,7 @@ import pytest
 from huey import RedisHuey
 from huey.contrib.djhuey import HUEY
 
-from accounts.tests.factories import PartnerFactory
+from accounts.tests.factories import AdminFactory, PartnerFactory
 from customers import services as customer_services
 from customers.models import Customer
 from customers.services import CustomerRecord, upsert_customer
@@ -71,3 +71,16 @@ def test_freeze_job_freezes_the_week_that_just_ended(time_machine):
     freeze_last_calling_week.call_local()
     week = CallingWeek.objects.using("region_eu").get(org_id=customer.org_id)
     assert (week.week_on, week.legs, week.calls) == (date(2026, 11, 22), 1, 1)
+
+
+def test_expired_idempotency_keys_are_forgotten_nightly():
+    from ingest.idempotency import RETENTION, forget_expired_keys
+    from ingest.models import IdempotentRequest
+
+    assert "forget_expired_idempotency_keys" in due_at(3, 30)
+    admin = AdminFactory()
+    old = IdempotentRequest.objects.create(admin=admin, key="old", request_hash="x")
+    IdempotentRequest.objects.filter(pk=old.pk).update(created_at=datetime.now(UTC) - RETENTION - timedelta(hours=1))
+    IdempotentRequest.objects.create(admin=admin, key="new", request_hash="y")
+    assert forget_expired_keys() == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
