@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.scope import Scope
 from customers.export import Column
 from customers.models import Customer
+from customers.queries import SeatSplit
 from customers.rules import LIVE_STATES
 from customers.statuses import Product
 from regions.registry import Region, db_for
@@ -78,7 +79,7 @@ class TrendWeek:
 
 
 @dataclass(frozen=True, slots=True)
-class LicenseRow:
+class LicenseRow(SeatSplit):
     """One subscription in a section, with the seats of its lines of the chosen product that
     the section is about (all of them, or the low or over-limit ones). Figures a section does not
     show are None, and so is a weekly change without both snapshots."""
@@ -96,18 +97,6 @@ class LicenseRow:
     assignment_change: int | None = None
     usage_change: int | None = None
     monthly_usage: tuple[float | None, ...] = ()
-
-    @property
-    def available(self) -> int:
-        return max(self.quantity - self.assigned, 0)
-
-    @property
-    def assigned_unused(self) -> int:
-        return max(self.assigned - self.used, 0)
-
-    @property
-    def over_limit(self) -> int:
-        return max(self.assigned - self.quantity, 0)
 
     @property
     def assigned_share(self) -> float | None:

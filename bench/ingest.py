@@ -29,26 +29,6 @@ CLI_BATCH = 10_000
 PARTNER = "Bench Partner"
 REGION = "EU"
 START = dt.datetime(2026, 1, 4, tzinfo=dt.UTC)
-LEG_COLUMNS = (
-    "org_id",
-    "partner_id",
-    "leg_id",
-    "call_id",
-    "location_id",
-    "user_id",
-    "started_at",
-    "duration_seconds",
-    "direction",
-    "media",
-    "endpoint_type",
-    "jitter_ms",
-    "latency_ms",
-    "loss_pct",
-    "feature",
-    "transferred",
-    "queue_outcome",
-    "queue_wait_seconds",
-)
 ENDPOINTS = ("desk_phone", "app", "room_device", "other_device")
 OUTCOMES = ("answered", "answered", "answered", "abandoned", "timed_out", "overflowed", "transferred")
 
@@ -179,6 +159,7 @@ def raw_load(rows: list[tuple[object, ...]]) -> float:
     from django.db import connections, transaction
 
     from calling.models import CallLeg
+    from calling.services import LEG_COLUMNS
     from regions.registry import db_for
 
     alias = db_for(REGION)

@@ -125,10 +125,11 @@ EXPORT_COLUMNS: tuple[Column[CustomerRow], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LicenseLineView:
-    product: str
-    sku: str
+class SeatSplit:
+    """The parts of a license count that the used / assigned / available bars draw. Mixed into
+    frozen dataclasses that have `quantity`, `assigned` and `used`."""
+
+    __slots__ = ()
     quantity: int
     assigned: int
     used: int
@@ -144,6 +145,15 @@ class LicenseLineView:
     @property
     def over_limit(self) -> int:
         return max(self.assigned - self.quantity, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseLineView(SeatSplit):
+    product: str
+    sku: str
+    quantity: int
+    assigned: int
+    used: int
 
 
 @dataclass(frozen=True, slots=True)
