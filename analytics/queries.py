@@ -14,15 +14,16 @@ sorted by them or exported."""
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connections
 from django.db.models import (
     CharField,
     F,
+    Func,
     IntegerField,
     QuerySet,
     Sum,
@@ -38,14 +39,24 @@ from customers.queries import SeatSplit
 from customers.rules import LIVE_STATES
 from customers.statuses import Product
 from regions.registry import Region, db_for
-from subscriptions.models import LicenseLine, LicenseSnapshot, Subscription, SubscriptionKind, SubscriptionState
+from subscriptions.models import (
+    LicenseDataChange,
+    LicenseLine,
+    LicenseSnapshot,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionState,
+)
 
 from . import rules
+from .memo import RegionMemo
 
 PRODUCTS: tuple[str, ...] = (Product.MEETINGS.value, Product.CALLING.value)
 SECTIONS: tuple[str, ...] = ("new", "expiring", "renewing", "low_assignment", "over_limit")
 ACTIVE = SubscriptionState.ACTIVE.value
 DEFAULT_LIMIT = 50
+_MEMO = RegionMemo()
+_T = TypeVar("_T")
 
 
 class UnknownProduct(ValueError):
@@ -199,8 +210,8 @@ def regions_with_customers(scope: Scope) -> list[str]:
 
 # A row of the book: a subscription and one of its lines: line id, partner id, product, quantity,
 # assigned, used (Any: all None for a subscription without lines, else int and str). The org id
-# is text (see `_book`).
-_Row = tuple[int, str, str, str, str, date, date | None, date | None, bool, Any, Any, Any, Any, Any, Any]
+# and the dates (start, end, renewal) are text (see `_book`).
+_Row = tuple[int, str, str, str, str, str, str | None, str | None, bool, Any, Any, Any, Any, Any, Any]
 # (partner id, product, size band) of a peer group.
 _PeerKey = tuple[int, str, int | None]
 
@@ -211,16 +222,21 @@ def _book(ctx: "_Context") -> list[_Row]:
     rows, so an overview reads each line once whatever it shows."""
     query = (
         ctx.subscriptions.order_by()
-        .annotate(org=Cast("org_id", CharField()))
+        .annotate(
+            org=Cast("org_id", CharField()),
+            start=_IsoDate("start_on"),
+            end=_IsoDate("end_on"),
+            renewal=_IsoDate("renewal_on"),
+        )
         .values_list(
             "pk",
             "org",
             "subscription_id",
             "kind",
             "state",
-            "start_on",
-            "end_on",
-            "renewal_on",
+            "start",
+            "end",
+            "renewal",
             "auto_renew",
             "license_lines__id",
             "license_lines__partner_id",
@@ -233,10 +249,29 @@ def _book(ctx: "_Context") -> list[_Row]:
     # At 80k lines Django's per-value converters cost several times the query itself, and so do
     # the driver's UUID objects, so the rows are read raw with the org id as text (hex on SQLite,
     # dashed on PostgreSQL): a key, which `_Context.org_id` turns into a UUID for the rows shown.
+    # Dates come as ISO text, which compares as the dates do; `_day` converts those shown.
     sql, params = query.query.get_compiler(using=ctx.alias).as_sql()
     with connections[ctx.alias].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()  # type: ignore[no-any-return]
+
+
+class _IsoDate(Func):
+    """A date as `YYYY-MM-DD` text (NULL stays NULL), the same on both engines."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Stored as that text already; the cast only hides the column's declared type, which
+        # would send every value through Django's Python date converter (~1 µs each).
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS TEXT)", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM-DD')", **extra)
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 def _thresholds(ctx: "_Context", book: Sequence[_Row]) -> dict[_PeerKey, float]:
@@ -298,18 +333,20 @@ def _classify(
     - low assignment: an active line with quantity > 0 of a subscription older than 30 days,
       whose assigned / quantity is below its peer group's threshold;
     - over limit: an active line with more seats assigned than purchased."""
-    today = ctx.today
-    soon, since = today + timedelta(days=rules.WINDOW_DAYS), today - timedelta(days=rules.WINDOW_DAYS)
-    cutoff = rules.low_age_cutoff(today)
+    # ISO text, as the book's dates.
+    today = ctx.today.isoformat()
+    soon = (ctx.today + timedelta(days=rules.WINDOW_DAYS)).isoformat()
+    since = (ctx.today - timedelta(days=rules.WINDOW_DAYS)).isoformat()
+    cutoff = rules.low_age_cutoff(ctx.today).isoformat()
     # Subscriptions first. One with several lines comes once per line, which these tests (a
     # minimum, set additions) do not mind.
-    first_start: dict[str, date] = {}
+    first_start: dict[str, str] = {}
     expiring: set[int] = set()
     renewing: set[int] = set()
     expiring_customers: set[str] = set()
     renewing_customers: set[str] = set()
     for pk, org_id, _sid, kind, state, start_on, end_on, renewal_on, auto_renew, _l, _p, _pr, _q, _a, _u in book:
-        if start_on < first_start.get(org_id, date.max):
+        if start_on < first_start.get(org_id, "9999-12-31"):
             first_start[org_id] = start_on
         if state != ACTIVE:
             continue
@@ -401,7 +438,15 @@ class _Context:
     partner_ids: list[int]
     subscriptions: QuerySet[Subscription]
     lines: QuerySet[LicenseLine]
+    # The region's license data change token when the request began (see memo.py).
+    token: str | None
     uuids: dict[str, tuple[uuid.UUID, str]] = field(default_factory=dict)
+
+    def remembered(self, what: Hashable, compute: Callable[[], _T], *, reads: bool = True) -> _T:
+        """`compute()`, kept for this scope, day and product while the region's data stands;
+        `reads` says whether it reads the database (see RegionMemo)."""
+        key = (what, self.scope.partner_id, self.scope.customer_ids, self.today, self.product)
+        return _MEMO.remember(self.alias, self.token, key, compute, reads=reads)
 
     def org_id(self, text: str) -> tuple[uuid.UUID, str]:
         """The UUID of an org id read as text (see `_book`), and its usual spelling; converted
@@ -417,6 +462,8 @@ def _context(scope: Scope, region: str, product: str, today: date) -> _Context:
     alias = db_for(region)
     if product not in PRODUCTS:
         raise UnknownProduct(f"unknown product {product!r}; expected one of {', '.join(PRODUCTS)}")
+    # Read first: whatever is kept under this token was read no earlier than now.
+    token = LicenseDataChange.current(alias)
     lines = LicenseLine.objects.using(alias).visible_to(scope)
     if scope.customer_ids is None:
         partner_ids = [scope.partner_id]
@@ -433,16 +480,19 @@ def _context(scope: Scope, region: str, product: str, today: date) -> _Context:
         partner_ids=partner_ids,
         subscriptions=Subscription.objects.using(alias).visible_to(scope),
         lines=lines,
+        token=token,
     )
 
 
-def _classified(ctx: _Context, keys: Iterable[str]) -> _Classified:
-    """The book read and sorted into the KPIs and the sections `keys`. The peer thresholds are
-    only worked out when the low-assignment section is among them (a read without it, of one
-    other section, does not use the low-assignment KPI either)."""
-    book, keys = _book(ctx), list(keys)
-    thresholds = _thresholds(ctx, book) if "low_assignment" in keys else {}
-    return _classify(ctx, book, keys, thresholds)
+def _classified(ctx: _Context) -> _Classified:
+    """The book read and sorted into the KPIs and every section: the overview, a section swap
+    and an export of the same scope, day and product share one classification."""
+
+    def classify() -> _Classified:
+        book = _book(ctx)
+        return _classify(ctx, book, SECTIONS, _thresholds(ctx, book))
+
+    return ctx.remembered("classified", classify)
 
 
 def license_overview(
@@ -459,7 +509,7 @@ def license_overview(
     no licence to divide by. `tables` says which rows of each section to return (by default the
     first 50 in the section's default order). Raises UnknownRegion or UnknownProduct."""
     ctx = _context(scope, region, product, today)
-    classified = _classified(ctx, SECTIONS)
+    classified = _classified(ctx)
     sections = _sections(ctx, {key: (tables or {}).get(key, TableRequest()) for key in SECTIONS}, classified.seats)
     return LicenseOverview(
         region=ctx.region,
@@ -492,7 +542,7 @@ def license_section(
     if section not in SECTIONS:
         raise KeyError(section)
     ctx = _context(scope, region, product, today)
-    return _sections(ctx, {section: table}, _classified(ctx, [section]).seats)[section]
+    return _sections(ctx, {section: table}, _classified(ctx).seats)[section]
 
 
 def section_rows(
@@ -505,7 +555,7 @@ def section_rows(
         raise KeyError(section)
     ctx = _context(scope, region, product, today)
     order = sort_key(section, sort, section_columns(section, ctx.months))
-    ordered = _ordered(ctx, section, _classified(ctx, [section]).seats[section], order)
+    ordered = _ordered(ctx, section, _classified(ctx).seats[section], order)
     for start in range(0, len(ordered), _CHUNK):
         chunk = {section: ordered[start : start + _CHUNK]}
         yield from _rows(ctx, section, chunk[section], _extras(ctx, chunk, names=True, snapshots=True))
@@ -574,13 +624,20 @@ def _extras(ctx: _Context, seats: Mapping[str, Sequence[_Seats]], *, names: bool
 
 def _ordered(ctx: _Context, key: str, seats: Sequence[_Seats], sort: str) -> list[_Seats]:
     """The section's rows in the order `sort`, loading names or snapshots for all of them only
-    when the sort column needs them."""
+    when the sort column needs them. An order by region figures is kept like the figures; an
+    order by customer name is not (names live in the directory, which the token does not watch)."""
     columns = section_columns(key, ctx.months)
     column = next(c for c in columns if c.key == sort.lstrip("-"))
-    extras = _extras(ctx, {key: seats}, names=column.source == "directory", snapshots=column.source == "snapshots")
-    rows = _rows(ctx, key, seats, extras)
-    seat_of = {id(row): seat for row, seat in zip(rows, seats, strict=True)}
-    return [seat_of[id(row)] for row in sorted_rows(rows, sort, columns)]
+
+    def order() -> list[_Seats]:
+        extras = _extras(ctx, {key: seats}, names=column.source == "directory", snapshots=column.source == "snapshots")
+        rows = _rows(ctx, key, seats, extras)
+        seat_of = {id(row): seat for row, seat in zip(rows, seats, strict=True)}
+        return [seat_of[id(row)] for row in sorted_rows(rows, sort, columns)]
+
+    if column.source == "directory":
+        return order()
+    return ctx.remembered(("order", key, sort), order, reads=column.source != "lines")
 
 
 def _rows(ctx: _Context, key: str, seats: Sequence[_Seats], extras: _Extras) -> list[LicenseRow]:
@@ -589,19 +646,19 @@ def _rows(ctx: _Context, key: str, seats: Sequence[_Seats], extras: _Extras) -> 
     today, this_week, last_week = ctx.today, ctx.weeks[-1], ctx.weeks[-2]
     result = []
     for s in seats:
-        org_text, subscription_id, kind, start_on, end_on, renewal_on, auto_renew = s.facts[1:4] + s.facts[5:9]
+        org_text, subscription_id, kind, start_text, end_text, renewal_text, auto_renew = s.facts[1:4] + s.facts[5:9]
         days = months = assignment_change = usage_change = None
         monthly_usage: tuple[float | None, ...] = ()
         if key == "new":
-            days = (today - start_on).days
+            days = (today - _day(start_text)).days
         elif key == "expiring":
-            days = (end_on - today).days if end_on else None
+            days = (_day(end_text) - today).days if end_text else None
         elif key == "renewing":
-            days = (renewal_on - today).days if renewal_on else None
+            days = (_day(renewal_text) - today).days if renewal_text else None
         elif key == "low_assignment":
-            months = rules.months_between(start_on, today)
+            months = rules.months_between(_day(start_text), today)
         elif key == "over_limit":
-            months = rules.months_between(today, end_on) if end_on else None
+            months = rules.months_between(today, _day(end_text)) if end_text else None
         if extras.snapshots is not None:
             totals = _weekly_totals(extras.snapshots, s.line_ids)
             if key in _WEEKLY_SECTIONS:
@@ -660,6 +717,10 @@ def _snapshots(ctx: _Context, line_ids: Sequence[int], since: date) -> dict[int,
 
 
 def _trend(ctx: _Context) -> tuple[TrendWeek, ...]:
+    return ctx.remembered("trend", lambda: _summed_trend(ctx))
+
+
+def _summed_trend(ctx: _Context) -> tuple[TrendWeek, ...]:
     """The distribution of each week's snapshots of the product's lines, summed by the database
     (each line's unused and available seats counted from zero up); a week without snapshots
     shows zeros."""

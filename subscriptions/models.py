@@ -116,6 +116,28 @@ class LicenseSnapshot(RegionRow):
         return f"{self.line_id}@{self.week_on}"
 
 
+class LicenseDataChange(models.Model):
+    """One row per region database whose `token` changes with every write to subscriptions,
+    license lines or snapshots: database triggers set a new random token (migration 0004), so
+    no write path, however raw, is missed. Readers that keep figures worked out from these
+    tables (the license overview) keep them only while the token they were read under stands.
+    A random token rather than a counter, because a counter rolled back and counted up again
+    would repeat a value that once meant other data."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "subscriptions_license_data_change"
+
+    def __str__(self) -> str:
+        return self.token
+
+    @classmethod
+    def current(cls, alias: str) -> str | None:
+        """The region's token now, or None before the first write (nothing worth keeping yet)."""
+        return cls.objects.using(alias).filter(pk=1).values_list("token", flat=True).first()
+
+
 class InvoiceStatus(models.TextChoices):
     PAID = "paid", _("Paid")
     OPEN = "open", _("Open")

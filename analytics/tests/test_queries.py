@@ -44,7 +44,7 @@ from analytics.queries import (
 )
 from analytics.tests.factories import TODAY, build_book
 from regions.registry import UnknownRegion
-from subscriptions.models import LicenseLine
+from subscriptions.models import LicenseLine, LicenseSnapshot
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 D = date
@@ -334,8 +334,36 @@ def test_overview_takes_a_fixed_number_of_queries(book):
         CaptureQueriesContext(connections["region_eu"]) as eu,
     ):
         overview(book.full)
-    # control: customer count, names; region: subscriptions with their lines, trend, snapshots
-    assert (len(control), len(eu)) == (2, 3)
+    # control: customer count, names; region: change token, subscriptions with their lines, token
+    # again, trend, token again, the shown rows' snapshots
+    assert (len(control), len(eu)) == (2, 6)
+
+
+def test_overview_asked_again_reads_only_the_token_and_the_shown_rows(book):
+    overview(book.full)
+    with (
+        CaptureQueriesContext(connections["default"]) as control,
+        CaptureQueriesContext(connections["region_eu"]) as eu,
+    ):
+        again = overview(book.full)
+    assert (len(control), len(eu)) == (2, 2)
+    assert again == overview(book.full)
+
+
+def test_a_write_to_a_line_shows_in_the_next_overview(book):
+    assert overview(book.full).kpis.over_limit == 3
+    LicenseLine.objects.using("region_eu").filter(
+        subscription__org_id=book.customers["Fir"].org_id, product="meetings"
+    ).update(assigned=11)  # Fir's meetings line: 11 of 10, over the limit
+    assert overview(book.full).kpis.over_limit == 4
+
+
+def test_a_new_snapshot_shows_in_the_next_trend(book):
+    before = overview(book.full).trend[-1]
+    line = LicenseLine.objects.using("region_eu").filter(product="meetings", quantity__gt=0).first()
+    LicenseSnapshot.objects.using("region_eu").filter(line=line, week_on=before.week_on).delete()
+    after = overview(book.full).trend[-1]
+    assert after.total == before.total - line.quantity
 
 
 def test_one_section_alone_is_the_same_as_in_the_overview(book):
@@ -359,12 +387,13 @@ def test_section_rows_are_every_row_of_the_section_complete_and_in_order(book):
     ]
 
 
-def test_a_section_alone_needs_no_peers_unless_it_is_low_assignment(book):
+def test_a_section_swap_after_the_overview_reads_only_the_token_and_its_rows(book):
+    overview(book.full)
     with CaptureQueriesContext(connections["region_eu"]) as eu:
         license_section(
             book.full, region="EU", product="meetings", today=TODAY, section="expiring", table=TableRequest()
         )
-    # the section's lines and its rows' snapshots
+    # the change token and the shown rows' snapshots
     assert len(eu) == 2
 
 

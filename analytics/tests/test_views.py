@@ -129,7 +129,9 @@ def test_htmx_swaps_only_the_section_asked_for(signed_in):
     html = response.content.decode()
     assert html.lstrip().startswith('<section class="card shadow-sm mb-4" id="section-renewing"')
     assert "<html" not in html and "Birch" in html
-    assert len(eu) == 2  # the section's lines and its rows' snapshots: no KPIs, trend or other sections
+    # the change token, the section's lines, the token again, its rows' snapshots: no trend, no
+    # other section's rows
+    assert len(eu) == 4
 
 
 def test_bars_show_exact_numbers_on_hover(signed_in):
@@ -149,7 +151,9 @@ def test_page_takes_a_fixed_number_of_queries(signed_in):
         CaptureQueriesContext(connections["region_eu"]) as eu,
     ):
         assert signed_in.get("/analytics/?region=EU").status_code == 200
-    assert len(eu) == 3  # subscriptions with their lines, trend, snapshots
+    # the change token, subscriptions with their lines, the token again, trend, the token
+    # again, snapshots
+    assert len(eu) == 6
     # the frame's own (session, admin, scope, MFA) and ours: regions, customer count, names
     assert len(control) == 9
 

@@ -1,0 +1,76 @@
+"""RegionMemo keeps a result only under the change token it was computed under."""
+
+import uuid
+from datetime import date
+
+import pytest
+
+from accounts.tests.factories import PartnerFactory
+from analytics.memo import RegionMemo
+from customers.services import CustomerRecord, upsert_customer
+from subscriptions.models import LicenseDataChange, LicenseLine
+from subscriptions.services import LicenseLineRecord, SubscriptionRecord, upsert_subscriptions
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+EU = "region_eu"
+
+
+@pytest.fixture
+def token():
+    partner = PartnerFactory()
+    customer = upsert_customer(partner_id=partner.pk, record=CustomerRecord(uuid.uuid4(), "Alder", "EU"))
+    line = LicenseLineRecord(product="meetings", sku="M", quantity=10, assigned=5, used=3)
+    upsert_subscriptions(
+        customer=customer,
+        records=[SubscriptionRecord("S-1", "paid", "active", date(2026, 1, 1), date(2027, 1, 1), lines=[line])],
+    )
+    return LicenseDataChange.current(EU)
+
+
+class Counter:
+    def __init__(self, action=None):
+        self.calls = 0
+        self.action = action
+
+    def __call__(self):
+        self.calls += 1
+        if self.action:
+            self.action()
+        return self.calls
+
+
+def test_a_result_is_kept_under_its_token(token):
+    memo, compute = RegionMemo(), Counter()
+    assert [memo.remember(EU, token, "k", compute) for _ in range(3)] == [1, 1, 1]
+
+
+def test_a_new_token_computes_again(token):
+    memo, compute = RegionMemo(), Counter()
+    memo.remember(EU, token, "k", compute)
+    LicenseLine.objects.using(EU).update(assigned=6)
+    assert memo.remember(EU, LicenseDataChange.current(EU), "k", compute) == 2
+
+
+def test_a_result_computed_while_the_data_changed_is_not_kept(token):
+    memo = RegionMemo()
+    compute = Counter(lambda: LicenseLine.objects.using(EU).update(used=4))
+    memo.remember(EU, token, "k", compute)
+    assert memo.remember(EU, token, "k", compute) == 2
+
+
+def test_without_a_token_nothing_is_kept():
+    memo, compute = RegionMemo(), Counter()
+    memo.remember(EU, None, "k", compute)
+    assert memo.remember(EU, None, "k", compute) == 2
+
+
+def test_the_least_recently_used_entry_goes_first(token):
+    memo = RegionMemo(size=2)
+    first, second, third = Counter(), Counter(), Counter()
+    memo.remember(EU, token, "first", first)
+    memo.remember(EU, token, "second", second)
+    memo.remember(EU, token, "first", first)  # first is now the most recent
+    memo.remember(EU, token, "third", third)  # second goes
+    memo.remember(EU, token, "first", first)
+    memo.remember(EU, token, "second", second)
+    assert (first.calls, second.calls, third.calls) == (1, 2, 1)
