@@ -10,7 +10,12 @@ rules of this module, which at 80k lines costs less than one SQL aggregate per f
 is summed by the database. A section may hold thousands of subscriptions, so its rows are first
 built without the figures that need other tables (customer names from the control database,
 weekly snapshots); those are loaded for the rows shown, or for every row only when the table is
-sorted by them or exported."""
+sorted by them or exported.
+
+What is worked out from the region's tables (the classification, the trend, a section's order by
+region figures) is kept per process while the region's license data change token stands (see
+memo.py): an admin paging, sorting and switching product reads only the token, the names and
+the snapshots of the rows shown."""
 
 import uuid
 from collections import defaultdict
