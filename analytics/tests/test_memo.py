@@ -1,15 +1,10 @@
 """RegionMemo keeps a result only under the change token it was computed under."""
 
-import uuid
-from datetime import date
-
 import pytest
 
-from accounts.tests.factories import PartnerFactory
 from analytics.memo import RegionMemo
-from customers.services import CustomerRecord, upsert_customer
 from subscriptions.models import LicenseDataChange, LicenseLine
-from subscriptions.services import LicenseLineRecord, SubscriptionRecord, upsert_subscriptions
+from subscriptions.tests.factories import customer_with_a_line
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 EU = "region_eu"
@@ -17,13 +12,7 @@ EU = "region_eu"
 
 @pytest.fixture
 def token():
-    partner = PartnerFactory()
-    customer = upsert_customer(partner_id=partner.pk, record=CustomerRecord(uuid.uuid4(), "Alder", "EU"))
-    line = LicenseLineRecord(product="meetings", sku="M", quantity=10, assigned=5, used=3)
-    upsert_subscriptions(
-        customer=customer,
-        records=[SubscriptionRecord("S-1", "paid", "active", date(2026, 1, 1), date(2027, 1, 1), lines=[line])],
-    )
+    customer_with_a_line(region="EU")
     return LicenseDataChange.current(EU)
 
 

@@ -1,22 +1,14 @@
 """The region's license data change token (migration 0004): every write to subscriptions, license
 lines or snapshots, whichever way it is made, sets a new one; other writes do not."""
 
-import uuid
 from datetime import date
 
 import pytest
 from django.db import connections
 
-from accounts.tests.factories import PartnerFactory
-from customers.services import CustomerRecord, upsert_customer
 from subscriptions.models import Invoice, LicenseDataChange, LicenseLine, LicenseSnapshot, Subscription
-from subscriptions.services import (
-    LicenseLineRecord,
-    SnapshotRecord,
-    SubscriptionRecord,
-    upsert_snapshots,
-    upsert_subscriptions,
-)
+from subscriptions.services import SnapshotRecord, upsert_snapshots
+from subscriptions.tests.factories import customer_with_a_line
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 EU = "region_eu"
@@ -25,21 +17,7 @@ WEEK = date(2026, 11, 22)
 
 @pytest.fixture
 def customer():
-    partner = PartnerFactory()
-    customer = upsert_customer(partner_id=partner.pk, record=CustomerRecord(uuid.uuid4(), "Alder", "EU"))
-    upsert_subscriptions(
-        customer=customer,
-        records=[
-            SubscriptionRecord(
-                "S-1",
-                "paid",
-                "active",
-                date(2026, 1, 1),
-                date(2027, 1, 1),
-                lines=[LicenseLineRecord(product="meetings", sku="M", quantity=10, assigned=5, used=3)],
-            )
-        ],
-    )
+    customer = customer_with_a_line(region="EU", subscription_id="S-1", sku="M", quantity=10)
     upsert_snapshots(customer=customer, records=[SnapshotRecord("S-1", "M", WEEK, 10, 5, 3)])
     return customer
 

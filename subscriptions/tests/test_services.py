@@ -4,7 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.tests.factories import PartnerFactory
 from customers.services import CustomerRecord, upsert_customer
 from inventory.models import Device, PhoneNumber
 from inventory.services import (
@@ -27,6 +26,7 @@ from subscriptions.services import (
     upsert_snapshots,
     upsert_subscriptions,
 )
+from subscriptions.tests.factories import customer_with_a_line
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 WEEK = date(2026, 11, 22)
@@ -34,13 +34,7 @@ WEEK = date(2026, 11, 22)
 
 @pytest.fixture
 def customer():
-    partner = PartnerFactory()
-    customer = upsert_customer(partner_id=partner.pk, record=CustomerRecord(uuid.uuid4(), "Acme", "UAE"))
-    line = LicenseLineRecord(product="meetings", sku="MTG-ENT", quantity=50, assigned=20, used=10)
-    upsert_subscriptions(
-        customer=customer, records=[SubscriptionRecord("Sub-7", "paid", "active", date(2026, 1, 1), lines=(line,))]
-    )
-    return customer
+    return customer_with_a_line(region="UAE")
 
 
 def test_resent_snapshot_replaces_the_week_counts(customer):
