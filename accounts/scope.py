@@ -65,3 +65,13 @@ def scope_for(admin: Admin, token_scopes: frozenset[str] | None = None) -> Scope
         customer_ids=customer_ids,
         token_scopes=token_scopes,
     )
+
+
+# The admin id of a scope with no admin behind it (see `partner_wide`).
+NO_ADMIN = 0
+
+
+def partner_wide(partner_id: int) -> Scope:
+    """Every customer of a partner, with no admin behind it: what the command line and the
+    worker act as (audit events of such writes record the partner and no actor)."""
+    return Scope(admin_id=NO_ADMIN, partner_id=partner_id, role=Role.FULL_ADMIN, customer_ids=None)

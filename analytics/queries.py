@@ -17,6 +17,7 @@ region figures) is kept per process while the region's license data change token
 memo.py): an admin paging, sorting and switching product reads only the token, the names and
 the snapshots of the rows shown."""
 
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
@@ -314,14 +315,15 @@ class _Bands(dict[int, int | None]):
 
 @dataclass(frozen=True, slots=True)
 class _Classified:
-    """The customers (org ids as text) each headline KPI counts, over every product, and the rows
-    of the requested sections: the chosen product's lines, summed per subscription."""
+    """How many customers each headline KPI counts, over every product, and the rows of the
+    requested sections: the chosen product's lines, summed per subscription."""
 
-    expiring: set[str]
-    renewing: set[str]
-    low: set[str]
-    over: set[str]
+    expiring: int
+    renewing: int
+    low: int
+    over: int
     seats: dict[str, list["_Seats"]]
+    section_kpis: dict[str, "SectionKpis"]
 
 
 def _classify(
@@ -396,29 +398,35 @@ def _classify(
             if member and rows is not None:
                 found = rows.get(pk)
                 if found is None:
-                    found = rows[pk] = _Seats(row)
+                    found = rows[pk] = _Seats(row[1:9])
                 found.line_ids.append(line_id)
                 found.quantity += quantity
                 found.assigned += assigned
                 found.used += used
     return _Classified(
-        expiring=expiring_customers,
-        renewing=renewing_customers,
-        low=low_customers,
-        over=over_customers,
+        expiring=len(expiring_customers),
+        renewing=len(renewing_customers),
+        low=len(low_customers),
+        over=len(over_customers),
         seats={key: list(rows.values()) for key, rows in seats.items()},
+        section_kpis={key: _SECTION_KPIS[key](list(rows.values())) for key, rows in seats.items()},
     )
 
 
 # --- the overview --------------------------------------------------------------------------------
 
 
+# What a section row keeps of its subscription: org id, subscription id, kind, state, start, end,
+# renewal (dates as text) and auto-renew (the book's row without ids and line figures: a kept
+# classification is smaller to share).
+_Facts = tuple[str, str, str, str, str, str | None, str | None, bool]
+
+
 @dataclass(slots=True)
 class _Seats:
-    """A section row: its subscription (the book's row of its first line) and the sums of its
-    lines in the section."""
+    """A section row: its subscription's facts and the sums of its lines in the section."""
 
-    facts: _Row
+    facts: _Facts
     line_ids: list[int] = field(default_factory=list)
     quantity: int = 0
     assigned: int = 0
@@ -426,7 +434,7 @@ class _Seats:
 
     @property
     def subscription_id(self) -> str:
-        return self.facts[2]
+        return self.facts[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,12 +453,13 @@ class _Context:
     lines: QuerySet[LicenseLine]
     # The region's license data change token when the request began (see memo.py).
     token: str | None
+    scope_key: tuple[int, str | None]
     uuids: dict[str, tuple[uuid.UUID, str]] = field(default_factory=dict)
 
     def remembered(self, what: Hashable, compute: Callable[[], _T], *, reads: bool = True) -> _T:
         """`compute()`, kept for this scope, day and product while the region's data stands;
         `reads` says whether it reads the database (see RegionMemo)."""
-        key = (what, self.scope.partner_id, self.scope.customer_ids, self.today, self.product)
+        key = (what, self.scope_key, self.today, self.product)
         return _MEMO.remember(self.alias, self.token, key, compute, reads=reads)
 
     def org_id(self, text: str) -> tuple[uuid.UUID, str]:
@@ -486,7 +495,17 @@ def _context(scope: Scope, region: str, product: str, today: date) -> _Context:
         subscriptions=Subscription.objects.using(alias).visible_to(scope),
         lines=lines,
         token=token,
+        scope_key=_scope_key(scope),
     )
+
+
+def _scope_key(scope: Scope) -> tuple[int, str | None]:
+    """Who sees what: the partner, and a digest of a partner admin's customers (the same in every
+    process: part of a shared cache key)."""
+    if scope.customer_ids is None:
+        return (scope.partner_id, None)
+    ids = b"".join(org_id.bytes for org_id in sorted(scope.customer_ids))
+    return (scope.partner_id, hashlib.blake2b(ids, digest_size=20).hexdigest())
 
 
 def _classified(ctx: _Context) -> _Classified:
@@ -515,7 +534,7 @@ def license_overview(
     first 50 in the section's default order). Raises UnknownRegion or UnknownProduct."""
     ctx = _context(scope, region, product, today)
     classified = _classified(ctx)
-    sections = _sections(ctx, {key: (tables or {}).get(key, TableRequest()) for key in SECTIONS}, classified.seats)
+    sections = _sections(ctx, {key: (tables or {}).get(key, TableRequest()) for key in SECTIONS}, classified)
     return LicenseOverview(
         region=ctx.region,
         product=product,
@@ -524,10 +543,10 @@ def license_overview(
         usage_months=tuple(ctx.months),
         kpis=Kpis(
             total_customers=Customer.objects.visible_to(ctx.scope).in_region(ctx.region).count(),
-            expiring_soon=len(classified.expiring),
-            renewing_soon=len(classified.renewing),
-            low_assignment=len(classified.low),
-            over_limit=len(classified.over),
+            expiring_soon=classified.expiring,
+            renewing_soon=classified.renewing,
+            low_assignment=classified.low,
+            over_limit=classified.over,
         ),
         trend=_trend(ctx),
         new=sections["new"],
@@ -547,7 +566,7 @@ def license_section(
     if section not in SECTIONS:
         raise KeyError(section)
     ctx = _context(scope, region, product, today)
-    return _sections(ctx, {section: table}, _classified(ctx).seats)[section]
+    return _sections(ctx, {section: table}, _classified(ctx))[section]
 
 
 def section_rows(
@@ -566,11 +585,10 @@ def section_rows(
         yield from _rows(ctx, section, chunk[section], _extras(ctx, chunk, names=True, snapshots=True))
 
 
-def _sections(
-    ctx: _Context, requests: Mapping[str, TableRequest], seats: Mapping[str, list[_Seats]]
-) -> dict[str, Section]:
+def _sections(ctx: _Context, requests: Mapping[str, TableRequest], classified: _Classified) -> dict[str, Section]:
     """The requested sections: KPIs over all their rows, then the slice asked for, whose names
     and snapshots are read once for all sections together."""
+    seats = classified.seats
     sorts = {key: sort_key(key, request.sort, section_columns(key, ctx.months)) for key, request in requests.items()}
     offsets = {key: _offset(request, len(seats[key])) for key, request in requests.items()}
     shown = {
@@ -581,7 +599,7 @@ def _sections(
     return {
         key: Section(
             key=key,
-            kpis=_SECTION_KPIS[key](seats[key]),
+            kpis=classified.section_kpis[key],
             count=len(seats[key]),
             sort=sorts[key],
             offset=offsets[key],
@@ -617,7 +635,7 @@ def _extras(ctx: _Context, seats: Mapping[str, Sequence[_Seats]], *, names: bool
     """Names and snapshots of the given rows of each section, in one query each."""
     directory = {}
     if names:
-        directory = _customer_names(ctx.scope, {ctx.org_id(s.facts[1])[0] for rows in seats.values() for s in rows})
+        directory = _customer_names(ctx.scope, {ctx.org_id(s.facts[0])[0] for rows in seats.values() for s in rows})
     weekly = None
     if snapshots:
         with_snapshots = [key for key, rows in seats.items() if rows and key in _WEEKLY_SECTIONS | _MONTHLY_SECTIONS]
@@ -629,20 +647,23 @@ def _extras(ctx: _Context, seats: Mapping[str, Sequence[_Seats]], *, names: bool
 
 def _ordered(ctx: _Context, key: str, seats: Sequence[_Seats], sort: str) -> list[_Seats]:
     """The section's rows in the order `sort`, loading names or snapshots for all of them only
-    when the sort column needs them. An order by region figures is kept like the figures; an
-    order by customer name is not (names live in the directory, which the token does not watch)."""
+    when the sort column needs them. An order by region figures is kept like the figures (as
+    positions in `seats`, small to share); an order by customer name is not (names live in the
+    directory, which the token does not watch)."""
     columns = section_columns(key, ctx.months)
     column = next(c for c in columns if c.key == sort.lstrip("-"))
 
-    def order() -> list[_Seats]:
+    def order() -> list[int]:
         extras = _extras(ctx, {key: seats}, names=column.source == "directory", snapshots=column.source == "snapshots")
         rows = _rows(ctx, key, seats, extras)
-        seat_of = {id(row): seat for row, seat in zip(rows, seats, strict=True)}
-        return [seat_of[id(row)] for row in sorted_rows(rows, sort, columns)]
+        position = {id(row): index for index, row in enumerate(rows)}
+        return [position[id(row)] for row in sorted_rows(rows, sort, columns)]
 
     if column.source == "directory":
-        return order()
-    return ctx.remembered(("order", key, sort), order, reads=column.source != "lines")
+        positions = order()
+    else:
+        positions = ctx.remembered(("order", key, sort), order, reads=column.source != "lines")
+    return [seats[index] for index in positions]
 
 
 def _rows(ctx: _Context, key: str, seats: Sequence[_Seats], extras: _Extras) -> list[LicenseRow]:
@@ -651,7 +672,7 @@ def _rows(ctx: _Context, key: str, seats: Sequence[_Seats], extras: _Extras) -> 
     today, this_week, last_week = ctx.today, ctx.weeks[-1], ctx.weeks[-2]
     result = []
     for s in seats:
-        org_text, subscription_id, kind, start_text, end_text, renewal_text, auto_renew = s.facts[1:4] + s.facts[5:9]
+        org_text, subscription_id, kind, start_text, end_text, renewal_text, auto_renew = s.facts[:3] + s.facts[4:]
         days = months = assignment_change = usage_change = None
         monthly_usage: tuple[float | None, ...] = ()
         if key == "new":
@@ -770,7 +791,7 @@ def _customer_names(scope: Scope, org_ids: set[uuid.UUID]) -> dict[uuid.UUID, st
 
 
 def _customers(seats: Sequence[_Seats]) -> int:
-    return len({s.facts[1] for s in seats})
+    return len({s.facts[0] for s in seats})
 
 
 def _new_kpis(seats: Sequence[_Seats]) -> NewKpis:

@@ -5,6 +5,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import periodic_task
 
+from analytics.warming import warm_license_overviews
 from calling.rules import last_complete_week
 from calling.services import freeze_calling_week
 from customers import services as customer_services
@@ -24,6 +25,15 @@ def daily_status_refresh() -> None:
 @periodic_task(crontab(minute="*/15"))
 def reconcile_customer_directory() -> None:
     customer_services.reconcile_directory()
+
+
+# The license overview of a region takes about half a second to work out at 80k lines; after
+# its data changes (ingest, trials, the weekly snapshots) the worker works the full admins' views
+# out within a minute, so web requests find them in the shared cache. A region whose data has not
+# changed costs one query.
+@periodic_task(crontab(minute="*"))
+def warm_license_analytics() -> None:
+    warm_license_overviews()
 
 
 # Calling weeks run Sunday 00:00 UTC to Sunday 00:00 UTC: the moment a week ends, its figures

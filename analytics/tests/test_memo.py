@@ -1,6 +1,7 @@
 """RegionMemo keeps a result only under the change token it was computed under."""
 
 import pytest
+from django.core.cache import cache
 
 from analytics.memo import RegionMemo
 from subscriptions.models import LicenseDataChange, LicenseLine
@@ -8,6 +9,11 @@ from subscriptions.tests.factories import customer_with_a_line
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 EU = "region_eu"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
 
 
 @pytest.fixture
@@ -60,6 +66,21 @@ def test_the_least_recently_used_entry_goes_first(token):
     memo.remember(EU, token, "second", second)
     memo.remember(EU, token, "first", first)  # first is now the most recent
     memo.remember(EU, token, "third", third)  # second goes
+    cache.clear()  # only what this process kept is left
     memo.remember(EU, token, "first", first)
     memo.remember(EU, token, "second", second)
     assert (first.calls, second.calls, third.calls) == (1, 2, 1)
+
+
+def test_another_process_takes_the_result_from_the_shared_cache(token):
+    here, there, compute = RegionMemo(), RegionMemo(), Counter()
+    here.remember(EU, token, "k", compute)
+    assert there.remember(EU, token, "k", compute) == 1
+    assert compute.calls == 1
+
+
+def test_a_result_not_kept_here_is_not_shared_either(token):
+    here, there = RegionMemo(), RegionMemo()
+    compute = Counter(lambda: LicenseLine.objects.using(EU).update(used=4))
+    here.remember(EU, token, "k", compute)
+    assert there.remember(EU, token, "k", compute) == 2

@@ -84,3 +84,8 @@ def test_expired_idempotency_keys_are_forgotten_nightly():
     IdempotentRequest.objects.create(admin=admin, key="new", request_hash="y")
     assert forget_expired_keys() == 1
     assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_license_analytics_are_warmed_every_minute():
+    assert "warm_license_analytics" in due_at(13, 46)
+    assert "warm_license_analytics" in due_at(13, 47)
