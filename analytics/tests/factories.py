@@ -139,8 +139,10 @@ def build_book():
         other, "Xylo", "EU", [sub("S-X1", D(2025, 1, 1), D(2026, 12, 1), line("X-M", "meetings", 10, 0, 0))]
     )
     upsert_snapshots(customer=foreign, records=[SnapshotRecord("S-X1", "X-M", D(2026, 11, 22), 10, 0, 0)])
-    add_customer(
+    umber = add_customer(
         partner, "Umber", "US", [sub("S-U1", D(2025, 1, 1), D(2026, 12, 1), line("U-M", "meetings", 10, 0, 0))]
     )
     admin = AdminFactory(partner=partner, role="full_admin")
-    return SimpleNamespace(partner=partner, other=other, customers=customers, admin=admin, full=scope_for(admin))
+    return SimpleNamespace(
+        partner=partner, other=other, customers=customers, umber=umber, admin=admin, full=scope_for(admin)
+    )
