@@ -13,6 +13,7 @@ tasks.py) the others load in a few tens of milliseconds instead of working it ou
 
 import gc
 import hashlib
+import logging
 import pickle
 import threading
 import zlib
@@ -25,11 +26,30 @@ from django.core.cache import cache
 from subscriptions.models import LicenseDataChange
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 # An 80k-line classification is about 10 MB in memory; a handful covers the admins of a process.
 SIZE = 8
 # Entries under an old token are never asked for again; they only wait to be evicted.
 SHARED_SECONDS = 24 * 3600
+
+
+# The shared cache only saves work: when it cannot be reached the figures are worked out here,
+# never an error page.
+def _shared_get(key: str) -> bytes | None:
+    try:
+        found: bytes | None = cache.get(key)
+    except Exception:
+        logger.warning("analytics_shared_cache_unavailable", exc_info=True)
+        return None
+    return found
+
+
+def _shared_set(key: str, packed: bytes) -> None:
+    try:
+        cache.set(key, packed, SHARED_SECONDS)
+    except Exception:
+        logger.warning("analytics_shared_cache_unavailable", exc_info=True)
 
 
 def _unpacked(packed: bytes) -> Any:
@@ -67,7 +87,7 @@ class RegionMemo:
                 found: T = self._entries[entry]
                 return found
         shared_key = self._shared_key(entry)
-        packed = cache.get(shared_key)
+        packed = _shared_get(shared_key)
         if packed is not None:
             value: T = _unpacked(packed)
             self._keep(entry, value)
@@ -76,7 +96,7 @@ class RegionMemo:
         if not reads or LicenseDataChange.current(alias) == token:
             self._keep(entry, value)
             # Level 1 compression: a third of the size for ~20 ms at 80k lines.
-            cache.set(shared_key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1), SHARED_SECONDS)
+            _shared_set(shared_key, zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1))
         return value
 
     def _keep(self, entry: tuple[Hashable, ...], value: object) -> None:

@@ -84,3 +84,17 @@ def test_a_result_not_kept_here_is_not_shared_either(token):
     compute = Counter(lambda: LicenseLine.objects.using(EU).update(used=4))
     here.remember(EU, token, "k", compute)
     assert there.remember(EU, token, "k", compute) == 2
+
+
+class BrokenCache:
+    def get(self, key):
+        raise ConnectionError("cache down")
+
+    def set(self, key, value, timeout):
+        raise ConnectionError("cache down")
+
+
+def test_an_unreachable_shared_cache_only_costs_the_work(token, monkeypatch):
+    monkeypatch.setattr("analytics.memo.cache", BrokenCache())
+    memo, compute = RegionMemo(), Counter()
+    assert [memo.remember(EU, token, "k", compute) for _ in range(2)] == [1, 1]
