@@ -5,12 +5,12 @@ customer the caller may write for, and which partner owns it, is the caller's bu
 
 import math
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple, Self
 
-from .models import NO_LOCATION, Direction, EndpointType, Feature, Media, QueueOutcome
+from .models import Direction, EndpointType, Feature, Media, QueueOutcome
 
 # SPEC 6.2: a leg is poor when any measurement is strictly above its threshold.
 POOR_JITTER_MS = 150.0
@@ -51,11 +51,6 @@ def last_complete_week(now: datetime) -> date:
     return week_start(now) - timedelta(days=7)
 
 
-def utc_day(moment: datetime) -> date:
-    """The UTC calendar day of an aware datetime: the day a leg rolls up under."""
-    return moment.astimezone(UTC).date()
-
-
 class InvalidRow(ValueError):
     """A call-leg row that cannot be accepted; `errors` maps each bad field to why."""
 
@@ -92,15 +87,6 @@ class CallLegRecord:
 
     def for_partner(self, partner_id: int) -> Self:
         return replace(self, partner_id=partner_id)
-
-    @property
-    def order_key(self) -> tuple[datetime, str]:
-        """Which leg of a call comes first: earliest start, ties broken by leg id."""
-        return _order_key(self)
-
-
-def _order_key(leg: CallLegRecord) -> tuple[datetime, str]:
-    return (leg.started_at, leg.leg_id)
 
 
 _TRUE = frozenset({"1", "true", "t", "yes", "y"})
@@ -327,12 +313,6 @@ class Bucket(NamedTuple):
     media: str
 
 
-def bucket_of(leg: CallLegRecord) -> Bucket:
-    """The rollup row a leg counts in: its customer, location (NO_LOCATION when it has none),
-    UTC day, endpoint type and media."""
-    return Bucket(leg.org_id, leg.location_id or NO_LOCATION, utc_day(leg.started_at), leg.endpoint_type, leg.media)
-
-
 # CallDailyRollup figures, in this order in every figures tuple. Leg figures add up leg by leg;
 # call figures count each call once, in the bucket of its earliest leg.
 LEG_FIGURES = (
@@ -350,150 +330,3 @@ LEG_FIGURES = (
 )
 CALL_FIGURES = ("calls", "hunt_group_calls", "auto_attendant_calls", "call_queue_calls", "transfers")
 ROLLUP_FIGURES = LEG_FIGURES + CALL_FIGURES
-_QUEUE_OUTCOMES = ("answered", "timed_out", "overflowed", "transferred", "abandoned")
-
-
-def leg_figures(leg: CallLegRecord) -> tuple[int, ...]:
-    """What one leg adds to its bucket, in LEG_FIGURES order. Queue outcomes and waits count per
-    queue leg (a call that overflows from one queue to another is two queue legs)."""
-    poor = is_poor_quality(leg.jitter_ms, leg.latency_ms, leg.loss_pct)
-    wait = leg.queue_wait_seconds or 0
-    return (
-        1,
-        leg.duration_seconds,
-        int(poor is not None),
-        int(bool(poor)),
-        *(int(leg.queue_outcome == outcome) for outcome in _QUEUE_OUTCOMES),
-        wait if leg.queue_outcome == QueueOutcome.ANSWERED else 0,
-        wait if leg.queue_outcome == QueueOutcome.ABANDONED else 0,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class CallFeatures:
-    """Which routing features any leg of a call used; each counts the call once."""
-
-    hunt_group: bool = False
-    auto_attendant: bool = False
-    call_queue: bool = False
-    transferred: bool = False
-
-    @classmethod
-    def of_legs(cls, legs: Sequence[CallLegRecord]) -> Self:
-        features = {leg.feature for leg in legs}
-        return cls(
-            hunt_group=Feature.HUNT_GROUP in features,
-            auto_attendant=Feature.AUTO_ATTENDANT in features,
-            call_queue=Feature.CALL_QUEUE in features,
-            transferred=any(leg.transferred for leg in legs),
-        )
-
-    def __or__(self, other: "CallFeatures") -> "CallFeatures":
-        return CallFeatures(
-            hunt_group=self.hunt_group or other.hunt_group,
-            auto_attendant=self.auto_attendant or other.auto_attendant,
-            call_queue=self.call_queue or other.call_queue,
-            transferred=self.transferred or other.transferred,
-        )
-
-
-def call_figures(features: CallFeatures) -> tuple[int, ...]:
-    """What one call adds to the bucket it is counted in, in CALL_FIGURES order."""
-    return (
-        1,
-        int(features.hunt_group),
-        int(features.auto_attendant),
-        int(features.call_queue),
-        int(features.transferred),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class CallPlacement:
-    """Where a call is counted (the bucket of its earliest leg) and what it used."""
-
-    first_started_at: datetime
-    first_leg_id: str
-    bucket: Bucket
-    features: CallFeatures
-
-    @property
-    def order_key(self) -> tuple[datetime, str]:
-        return (self.first_started_at, self.first_leg_id)
-
-
-CallKey = tuple[uuid.UUID, str]  # (org_id, call_id)
-
-
-@dataclass(frozen=True, slots=True)
-class RollupChange:
-    """How a batch of newly accepted legs changes the rollups.
-
-    `increments` and `decrements` are per bucket in ROLLUP_FIGURES order, never negative: a call
-    whose earliest leg arrives late is subtracted from its old bucket and added to the new one.
-    `placements` holds the calls whose placement is new or changed; `partners` the partner of
-    each customer in the batch."""
-
-    increments: dict[Bucket, list[int]] = field(default_factory=dict)
-    decrements: dict[Bucket, list[int]] = field(default_factory=dict)
-    placements: dict[CallKey, CallPlacement] = field(default_factory=dict)
-    partners: dict[uuid.UUID, int] = field(default_factory=dict)
-
-
-def rollup_change(legs: Iterable[CallLegRecord], placed: Mapping[CallKey, CallPlacement]) -> RollupChange:
-    """The rollup change of `legs` (each new: never counted before, no leg id twice) given the
-    current placement of their calls. Applying it keeps the rollups equal to a recomputation from
-    all legs: each call counted once, in the bucket of its earliest leg by (started_at, leg_id)."""
-    width = len(ROLLUP_FIGURES)
-    calls_at = len(LEG_FIGURES)
-    net: dict[Bucket, list[int]] = {}
-    partners: dict[uuid.UUID, int] = {}
-    calls: dict[CallKey, list[CallLegRecord]] = {}
-    for leg in legs:
-        if leg.partner_id is None:
-            raise ValueError(f"leg {leg.leg_id!r} has no partner; resolve its customer first")
-        partners[leg.org_id] = leg.partner_id
-        bucket = bucket_of(leg)
-        row = net.get(bucket)
-        if row is None:
-            row = net[bucket] = [0] * width
-        for index, value in enumerate(leg_figures(leg)):
-            row[index] += value
-        calls.setdefault((leg.org_id, leg.call_id), []).append(leg)
-
-    def count(bucket: Bucket, call_features: CallFeatures, sign: int) -> None:
-        row = net.get(bucket)
-        if row is None:
-            row = net[bucket] = [0] * width
-        for index, value in enumerate(call_figures(call_features), start=calls_at):
-            row[index] += sign * value
-
-    placements: dict[CallKey, CallPlacement] = {}
-    for key, call_legs in calls.items():
-        first = min(call_legs, key=_order_key) if len(call_legs) > 1 else call_legs[0]
-        new = CallPlacement(first.started_at, first.leg_id, bucket_of(first), CallFeatures.of_legs(call_legs))
-        old = placed.get(key)
-        if old is not None:
-            if old.order_key < new.order_key:
-                new = replace(old, features=old.features | new.features)
-            else:
-                new = replace(new, features=old.features | new.features)
-            if new == old:
-                continue
-            count(old.bucket, old.features, -1)
-        count(new.bucket, new.features, 1)
-        placements[key] = new
-
-    increments: dict[Bucket, list[int]] = {}
-    decrements: dict[Bucket, list[int]] = {}
-    for bucket, figures in net.items():
-        if any(value > 0 for value in figures):
-            increments[bucket] = [max(value, 0) for value in figures]
-        if any(value < 0 for value in figures):
-            decrements[bucket] = [max(-value, 0) for value in figures]
-    return RollupChange(increments=increments, decrements=decrements, placements=placements, partners=partners)
-
-
-def user_weeks(legs: Iterable[CallLegRecord]) -> set[tuple[uuid.UUID, date, str]]:
-    """Distinct (org_id, week_on, user_id) of legs that name a user: the active calling users."""
-    return {(leg.org_id, week_start(leg.started_at), leg.user_id) for leg in legs if leg.user_id}

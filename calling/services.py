@@ -1,18 +1,19 @@
 """The Calling write path: append call legs in bulk and keep the rollups that pages read.
 
-Legs go in through the region connection's cursor (one multi-row INSERT per chunk on SQLite,
-COPY into a temporary stage on PostgreSQL): `bulk_create` is several times slower and cannot say
-which rows were duplicates (DESIGN 8). Rows written this way must match Django's own storage
-formats, which `_Sql` takes care of; a round-trip test reads them back through the ORM."""
+Legs go in through the region connection's cursor (executemany on SQLite, COPY into a temporary
+stage on PostgreSQL): `bulk_create` is several times slower and cannot say which rows were
+duplicates (DESIGN 8). The rollups are then derived from the legs just accepted in a handful of
+set-based statements (INSERT ... SELECT ... GROUP BY ... ON CONFLICT), run by the engine: done row
+by row in Python, that arithmetic and its upserts cost several times more than storing the legs.
+Rows written this way must match Django's own storage formats; a round-trip test reads them back
+through the ORM."""
 
-import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connections
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, Collate, RowNumber, TruncDate
@@ -29,12 +30,7 @@ from .rules import (
     POOR_LOSS_PCT,
     ROLLUP_FIGURES,
     Bucket,
-    CallFeatures,
-    CallKey,
     CallLegRecord,
-    CallPlacement,
-    rollup_change,
-    user_weeks,
     week_start,
 )
 
@@ -68,204 +64,66 @@ LEG_COLUMNS = (
     "queue_outcome",
     "queue_wait_seconds",
 )
-BUCKET_COLUMNS = ("org_id", "location_id", "day", "endpoint_type", "media")
-SEEN_COLUMNS = (
-    "org_id",
-    "partner_id",
-    "call_id",
-    "first_started_at",
-    "first_leg_id",
-    "location_id",
-    "day",
-    "endpoint_type",
-    "media",
-    "hunt_group",
-    "auto_attendant",
-    "call_queue",
-    "transferred",
+# The PostgreSQL stage's column types. started_at is a plain timestamp read as UTC, so that one
+# row format serves both engines.
+_STAGE_TYPES = (
+    "uuid",
+    "integer",
+    "text",
+    "text",
+    "uuid",
+    "text",
+    "timestamp",
+    "integer",
+    "text",
+    "text",
+    "text",
+    "double precision",
+    "double precision",
+    "double precision",
+    "text",
+    "boolean",
+    "text",
+    "integer",
 )
+_BUCKET = ("org_id", "location_id", "day", "endpoint_type", "media")
+_QUEUE_OUTCOMES = ("answered", "timed_out", "overflowed", "transferred", "abandoned")
+_CALL_FLAGS = ("hunt_group", "auto_attendant", "call_queue", "transferred")
+_FLAG_OF_LEG = (
+    ("hunt_group", "feature = 'hunt_group'"),
+    ("auto_attendant", "feature = 'auto_attendant'"),
+    ("call_queue", "feature = 'call_queue'"),
+    ("transferred", "transferred"),
+)
+_SEEN_PLACEMENT = ("first_started_at", "first_leg_id", "location_id", "day", "endpoint_type", "media", *_CALL_FLAGS)
 
-# A value as the database driver takes it (datetime is a date).
-DbValue = bool | int | float | str | date | uuid.UUID | None
+# A value as the database driver takes it.
+DbValue = bool | int | float | str | None
+# One call leg as `append_leg_rows` takes it, in LEG_COLUMNS order and the same on both engines:
+# UUIDs as 32 hex digits, started_at as naive UTC text `YYYY-MM-DD HH:MM:SS[.ffffff]` (Django's
+# SQLite storage format; PostgreSQL reads it as UTC).
+LegRow = tuple[DbValue, ...]
 
 # Namespace of the PostgreSQL advisory locks that serialise appends per customer: two batches of
 # one customer must not both read a call's placement before either has written it.
 _APPEND_LOCK_NAMESPACE = 0x43414C4C
 
 
-class _Sql:
-    """Raw bulk statements on one region connection, in the formats Django itself stores:
-    on SQLite a UUID is 32 hex characters and a datetime a naive UTC `YYYY-MM-DD HH:MM:SS[.ffffff]`
-    string; PostgreSQL takes the Python values as they are."""
-
-    def __init__(self, connection: BaseDatabaseWrapper, cursor: CursorWrapper) -> None:
-        self.connection = connection
-        self.cursor = cursor
-        self.postgres = connection.vendor == "postgresql"
-        if connection.vendor not in {"postgresql", "sqlite"}:
-            raise NotImplementedError(f"bulk call-leg writes support SQLite and PostgreSQL, not {connection.vendor}")
-
-    def db_uuid(self, value: uuid.UUID) -> DbValue:
-        return value if self.postgres else value.hex
-
-    def db_moment(self, value: datetime) -> DbValue:
-        return value if self.postgres else str(value.astimezone(UTC).replace(tzinfo=None))
-
-    def db_day(self, value: date) -> DbValue:
-        return value if self.postgres else value.isoformat()
-
-    def quote(self, name: str) -> str:
-        return self.connection.ops.quote_name(name)
-
-    def _names(self, columns: Sequence[str]) -> str:
-        return ", ".join(self.quote(column) for column in columns)
-
-    def lock_customers(self, org_ids: Iterable[uuid.UUID]) -> None:
-        """Serialise appends per customer. SQLite needs nothing: its write transaction (BEGIN
-        IMMEDIATE) already holds the database's one write lock."""
-        if not self.postgres:
-            return
-        for org_id in sorted(set(org_ids)):
-            key = int.from_bytes(org_id.bytes[:4], "big", signed=True)
-            self.cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_APPEND_LOCK_NAMESPACE, key])
-
-    def py_uuid(self, value: object) -> uuid.UUID:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=str(value))
-
-    def py_moment(self, value: object) -> datetime:
-        if isinstance(value, datetime):
-            return value.astimezone(UTC)
-        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-
-    def py_day(self, value: object) -> date:
-        return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-    def _stage(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[DbValue]], *, joined: bool = False
-    ) -> str:
-        """Load rows into a temporary table shaped like `table`'s columns (COPY on PostgreSQL);
-        returns its name. The caller drops it; on PostgreSQL it also goes at commit."""
-        stage = self.quote(f"stage_{table}")
-        names = self._names(columns)
-        if self.postgres:
-            self.cursor.execute(
-                f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {self.quote(table)} WITH NO DATA"
-            )
-            with self.cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            if joined:
-                # Temporary tables are never auto-analysed; without statistics the planner may
-                # join a small stage to a large table by scanning the whole table.
-                self.cursor.execute(f"ANALYZE {stage}")
-        else:
-            self.cursor.execute(f"CREATE TEMPORARY TABLE {stage} AS SELECT {names} FROM {self.quote(table)} WHERE 0")
-            self.cursor.executemany(f"INSERT INTO {stage} VALUES ({', '.join(['%s'] * len(columns))})", rows)
-        return stage
-
-    def select_matching(
-        self, table: str, key: Sequence[str], keys: Sequence[Sequence[DbValue]], columns: Sequence[str]
-    ) -> list[tuple[object, ...]]:
-        """`columns` of the rows of `table` whose `key` columns equal one of `keys`, in one query."""
-        stage = self._stage(table, key, keys, joined=True)
-        target = self.quote(table)
-        self.cursor.execute(
-            f"SELECT {', '.join(f'{target}.{self.quote(column)}' for column in columns)} "
-            f"FROM {stage} JOIN {target} ON "
-            + " AND ".join(f"{target}.{self.quote(column)} = {stage}.{self.quote(column)}" for column in key)
-        )
-        found = [tuple(row) for row in self.cursor.fetchall()]
-        self.cursor.execute(f"DROP TABLE {stage}")
-        return found
-
-    def _sqlite_chunk_rows(self, width: int) -> int:
-        raw = self.connection.connection
-        limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if raw is not None else 999
-        return max(1, limit // width)
-
-    def insert_new(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[DbValue]], key: str) -> set[str]:
-        """Insert rows (unique on `key` among themselves), skipping those whose key is already
-        stored; returns the keys of the rows actually inserted."""
-        conflict = f"ON CONFLICT ({self.quote(key)}) DO NOTHING RETURNING {self.quote(key)}"
-        if self.postgres:
-            stage = self._stage(table, columns, rows)
-            names = self._names(columns)
-            self.cursor.execute(f"INSERT INTO {self.quote(table)} ({names}) SELECT {names} FROM {stage} {conflict}")
-            inserted = {row[0] for row in self.cursor.fetchall()}
-            self.cursor.execute(f"DROP TABLE {stage}")
-            return inserted
-        # executemany cannot return rows (it drops RETURNING), so send multi-row VALUES chunks
-        # as large as SQLite's variable limit allows: measured as fast as a plain executemany.
-        inserted = set()
-        per_chunk = self._sqlite_chunk_rows(len(columns))
-        row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        for start in range(0, len(rows), per_chunk):
-            chunk = rows[start : start + per_chunk]
-            self.cursor.execute(
-                f"INSERT INTO {self.quote(table)} ({self._names(columns)}) VALUES "
-                + ", ".join([row_sql] * len(chunk))
-                + f" {conflict}",
-                [value for row in chunk for value in row],
-            )
-            inserted.update(row[0] for row in self.cursor.fetchall())
-        return inserted
-
-    def upsert(
-        self,
-        table: str,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[DbValue]],
-        conflict: Sequence[str],
-        action: str,
-    ) -> None:
-        """INSERT rows (unique on `conflict` among themselves) ... ON CONFLICT (conflict) `action`."""
-        if not rows:
-            return
-        names = self._names(columns)
-        on_conflict = f"ON CONFLICT ({self._names(conflict)}) {action}"
-        if self.postgres:
-            stage = self._stage(table, columns, rows)
-            self.cursor.execute(f"INSERT INTO {self.quote(table)} ({names}) SELECT {names} FROM {stage} {on_conflict}")
-            self.cursor.execute(f"DROP TABLE {stage}")
-        else:
-            values = ", ".join(["%s"] * len(columns))
-            self.cursor.executemany(f"INSERT INTO {self.quote(table)} ({names}) VALUES ({values}) {on_conflict}", rows)
-
-    def increment_sets(self, table: str, figures: Sequence[str]) -> str:
-        qualified = self.quote(table)
-        return ", ".join(f"{self.quote(f)} = {qualified}.{self.quote(f)} + excluded.{self.quote(f)}" for f in figures)
-
-    def replace_sets(self, columns: Sequence[str]) -> str:
-        return ", ".join(f"{self.quote(column)} = excluded.{self.quote(column)}" for column in columns)
-
-    def subtract(
-        self, table: str, figures: Sequence[str], key: Sequence[str], rows: Sequence[Sequence[DbValue]]
-    ) -> None:
-        """Subtract figures from existing rows: each row of `rows` is the figures, then the key."""
-        if not rows:
-            return
-        target = self.quote(table)
-        if self.postgres:
-            stage = self._stage(table, (*figures, *key), rows, joined=True)
-            sets = ", ".join(f"{self.quote(f)} = {target}.{self.quote(f)} - {stage}.{self.quote(f)}" for f in figures)
-            where = " AND ".join(f"{target}.{self.quote(column)} = {stage}.{self.quote(column)}" for column in key)
-            self.cursor.execute(f"UPDATE {target} SET {sets} FROM {stage} WHERE {where}")
-            self.cursor.execute(f"DROP TABLE {stage}")
-        else:
-            sets = ", ".join(f"{self.quote(f)} = {self.quote(f)} - %s" for f in figures)
-            where = " AND ".join(f"{self.quote(column)} = %s" for column in key)
-            self.cursor.executemany(f"UPDATE {target} SET {sets} WHERE {where}", rows)
+def stored_moment(moment: datetime) -> str:
+    """An aware datetime as a leg row holds it: naive UTC text."""
+    return str(moment.astimezone(UTC).replace(tzinfo=None))
 
 
-def _leg_row(sql: _Sql, leg: CallLegRecord) -> tuple[DbValue, ...]:
+def leg_row(leg: CallLegRecord, partner_id: int) -> LegRow:
+    """The storage row of a validated leg of a customer of `partner_id`."""
     return (
-        sql.db_uuid(leg.org_id),
-        leg.partner_id,
+        leg.org_id.hex,
+        partner_id,
         leg.leg_id,
         leg.call_id,
-        None if leg.location_id is None else sql.db_uuid(leg.location_id),
+        None if leg.location_id is None else leg.location_id.hex,
         leg.user_id,
-        sql.db_moment(leg.started_at),
+        stored_moment(leg.started_at),
         leg.duration_seconds,
         leg.direction,
         leg.media,
@@ -280,127 +138,304 @@ def _leg_row(sql: _Sql, leg: CallLegRecord) -> tuple[DbValue, ...]:
     )
 
 
-def _bucket_params(sql: _Sql, bucket: Bucket) -> list[DbValue]:
-    return [
-        sql.db_uuid(bucket.org_id),
-        sql.db_uuid(bucket.location_id),
-        sql.db_day(bucket.day),
-        bucket.endpoint_type,
-        bucket.media,
-    ]
+def _lock_key(org_hex: str) -> int:
+    """The advisory lock of a customer: the first 32 bits of its org id, as a signed integer."""
+    key = int(org_hex[:8], 16)
+    return key - (1 << 32) if key >= 1 << 31 else key
 
 
-def _placed_calls(sql: _Sql, keys: Iterable[CallKey]) -> dict[CallKey, CallPlacement]:
-    """The stored placement of each of these calls that has one."""
-    found = sql.select_matching(
-        CallSeen._meta.db_table,
-        ("org_id", "call_id"),
-        [(sql.db_uuid(org_id), call_id) for org_id, call_id in keys],
-        SEEN_COLUMNS,
-    )
-    placed: dict[CallKey, CallPlacement] = {}
-    for row in found:
-        org_id, _partner, call_id, started_at, leg_id, location_id, day, endpoint, media, *flags = row
-        hunt_group, auto_attendant, call_queue, transferred = (bool(flag) for flag in flags)
-        org = sql.py_uuid(org_id)
-        placed[(org, str(call_id))] = CallPlacement(
-            first_started_at=sql.py_moment(started_at),
-            first_leg_id=str(leg_id),
-            bucket=Bucket(org, sql.py_uuid(location_id), sql.py_day(day), str(endpoint), str(media)),
-            features=CallFeatures(hunt_group, auto_attendant, call_queue, transferred),
+class _LegStore:
+    """Stores a batch's new legs and names them (`accepted`, a table or subquery) for the rollup
+    statements, with the few SQL spellings that differ between the engines."""
+
+    accepted = ""
+    no_location = ""
+    code_point = ""
+    # Whether the legs' and the calls' changes of a bucket are summed before one upsert: on
+    # PostgreSQL every update writes a new row version, so one write per bucket is much cheaper;
+    # SQLite updates in place, and its sorter costs more than the second write.
+    merge_changes = False
+
+    def __init__(self, cursor: CursorWrapper) -> None:
+        self.cursor = cursor
+        self.legs = CallLeg._meta.db_table
+
+    def store(self, rows: Sequence[LegRow]) -> int:
+        """Insert the rows whose leg id is not stored yet (the first of a leg id wins); returns
+        how many were inserted."""
+        raise NotImplementedError
+
+    def day(self, moment: str) -> str:
+        raise NotImplementedError
+
+    def week(self, moment: str) -> str:
+        raise NotImplementedError
+
+    def temporary(self, name: str, select: str) -> None:
+        self.cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}")
+
+    def first_legs(self) -> str:
+        """One row per call of the batch: its earliest accepted leg by (started_at, leg_id), leg
+        ids compared by code point, with that leg's bucket, and whether any of its accepted legs
+        used each feature."""
+        raise NotImplementedError
+
+    def _first_leg_columns(self) -> str:
+        return (
+            "org_id, partner_id, call_id, started_at AS first_started_at, leg_id AS first_leg_id, "
+            f"coalesce(location_id, {self.no_location}) AS location_id, {self.day('started_at')} AS day, "
+            "endpoint_type, media"
         )
-    return placed
+
+    def done(self) -> None:
+        """Drop what `store` staged."""
 
 
-def _roll_up(sql: _Sql, legs: Sequence[CallLegRecord]) -> None:
-    """Apply newly accepted legs to CallDailyRollup, CallSeen and CallingUserWeek."""
-    change = rollup_change(legs, _placed_calls(sql, {(leg.org_id, leg.call_id) for leg in legs}))
-    rollups = CallDailyRollup._meta.db_table
-    sql.upsert(
-        rollups,
-        ("partner_id", *BUCKET_COLUMNS, *ROLLUP_FIGURES),
-        [
-            [change.partners[bucket.org_id], *_bucket_params(sql, bucket), *figures]
-            for bucket, figures in change.increments.items()
-        ],
-        BUCKET_COLUMNS,
-        "DO UPDATE SET " + sql.increment_sets(rollups, ROLLUP_FIGURES),
+class _SqliteLegStore(_LegStore):
+    no_location = f"'{NO_LOCATION.hex}'"
+    code_point = "BINARY"
+
+    def store(self, rows: Sequence[LegRow]) -> int:
+        # The batch's legs are those above the highest id before it: ids only grow (AUTOINCREMENT)
+        # and the write transaction (BEGIN IMMEDIATE) holds the database's one write lock.
+        self.cursor.execute(f'SELECT coalesce(max(id), 0) FROM "{self.legs}"')
+        before = int(self.cursor.fetchone()[0])
+        self.cursor.executemany(
+            f'INSERT INTO "{self.legs}" ({", ".join(LEG_COLUMNS)}) VALUES ({", ".join(["%s"] * len(LEG_COLUMNS))}) '
+            "ON CONFLICT (leg_id) DO NOTHING",
+            rows,
+        )
+        self.accepted = f'(SELECT * FROM "{self.legs}" WHERE id > {before})'
+        return self.cursor.rowcount
+
+    def day(self, moment: str) -> str:
+        return f"substr({moment}, 1, 10)"
+
+    def week(self, moment: str) -> str:
+        # Six days back, then forward to the next Sunday (or that day, if a Sunday).
+        return f"date({moment}, '-6 days', 'weekday 0')"
+
+    def first_legs(self) -> str:
+        # One pass instead of a window per flag: in a query whose only min() or max() is `first`,
+        # SQLite takes the other columns from the row holding that minimum. Times are stored as
+        # text that sorts in time order, the shorter whole-second form first, and char(1) sorts
+        # below the '.' of a fraction, so `first` orders legs by (started_at, leg_id).
+        flags = ", ".join(f"sum({condition}) > 0 AS {flag}" for flag, condition in _FLAG_OF_LEG)
+        return (
+            f"SELECT {self._first_leg_columns()}, {flags}, min(started_at || char(1) || leg_id) AS first "
+            f"FROM {self.accepted} AS legs GROUP BY org_id, call_id"
+        )
+
+
+class _PostgresLegStore(_LegStore):
+    no_location = f"'{NO_LOCATION}'::uuid"
+    code_point = '"C"'
+    merge_changes = True
+
+    def store(self, rows: Sequence[LegRow]) -> int:
+        first_of_id: dict[DbValue, LegRow] = {}
+        for row in rows:
+            first_of_id.setdefault(row[2], row)
+        self._lock_customers({str(row[0]) for row in first_of_id.values()})
+        stage = ", ".join(f"{column} {kind}" for column, kind in zip(LEG_COLUMNS, _STAGE_TYPES, strict=True))
+        self.cursor.execute(f"CREATE TEMPORARY TABLE stage_legs ({stage}) ON COMMIT DROP")
+        with self.cursor.cursor.copy("COPY stage_legs FROM STDIN") as copy:
+            for row in first_of_id.values():
+                copy.write_row(row)
+        self.cursor.execute(
+            f'CREATE TEMPORARY TABLE accepted_legs ON COMMIT DROP AS SELECT * FROM "{self.legs}" WITH NO DATA'
+        )
+        values = ", ".join("started_at AT TIME ZONE 'UTC'" if c == "started_at" else c for c in LEG_COLUMNS)
+        # In leg-id order: two batches sharing leg ids then lock them in the same order.
+        self.cursor.execute(
+            f'WITH new AS (INSERT INTO "{self.legs}" ({", ".join(LEG_COLUMNS)}) '
+            f'SELECT {values} FROM stage_legs ORDER BY leg_id COLLATE "C" '
+            "ON CONFLICT (leg_id) DO NOTHING RETURNING *) INSERT INTO accepted_legs SELECT * FROM new"
+        )
+        accepted = self.cursor.rowcount
+        self.accepted = "accepted_legs"
+        return accepted
+
+    def _lock_customers(self, org_hexes: set[str]) -> None:
+        """Serialise appends per customer, every batch taking its locks in the same order."""
+        keys = sorted({_lock_key(org_hex) for org_hex in org_hexes})
+        self.cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, key) FROM unnest(%s::integer[]) AS key", [_APPEND_LOCK_NAMESPACE, keys]
+        )
+
+    def day(self, moment: str) -> str:
+        return f"({moment} AT TIME ZONE 'UTC')::date"
+
+    def week(self, moment: str) -> str:
+        # The UTC day minus its day of the week (Sunday 0).
+        return f"({self.day(moment)} - extract(dow FROM {moment} AT TIME ZONE 'UTC')::integer)"
+
+    def first_legs(self) -> str:
+        by_call = "PARTITION BY org_id, call_id"
+        flags = ", ".join(f"bool_or({condition}) OVER ({by_call}) AS {flag}" for flag, condition in _FLAG_OF_LEG)
+        return (
+            f"SELECT * FROM (SELECT {self._first_leg_columns()}, {flags}, "
+            f"row_number() OVER ({by_call} ORDER BY started_at, leg_id COLLATE {self.code_point}) AS position "
+            f"FROM {self.accepted} AS legs) AS ranked WHERE position = 1"
+        )
+
+    def temporary(self, name: str, select: str) -> None:
+        self.cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}")
+        # Temporary tables are never auto-analysed. The accepted legs need no statistics (they
+        # are only scanned, and analysing them cost more per leg than it saved), but without them
+        # the planner may join the placed calls to the large rollup table by scanning it whole.
+        self.cursor.execute(f"ANALYZE {name}")
+
+    def done(self) -> None:
+        self.cursor.execute("DROP TABLE stage_legs, accepted_legs")
+
+
+def _place_calls(store: _LegStore) -> None:
+    """Stage `placed_calls`: each call of the batch whose placement is new or changes, with its
+    new placement and (when it had one) its old one. A call is placed at its earliest leg by
+    (started_at, leg_id), leg ids compared by code point, and uses a feature when any leg does."""
+    seen = CallSeen._meta.db_table
+    moves = (
+        "(s.id IS NULL OR b.first_started_at < s.first_started_at OR (b.first_started_at = s.first_started_at "
+        f"AND b.first_leg_id < s.first_leg_id COLLATE {store.code_point}))"
     )
-    # Only call figures ever go down (a call moving to an earlier leg's bucket), and only in a
-    # row that already counts that call, so a plain UPDATE finds its row and stays >= 0.
-    sql.subtract(
-        rollups,
-        CALL_FIGURES,
-        BUCKET_COLUMNS,
-        [[*figures[len(LEG_FIGURES) :], *_bucket_params(sql, bucket)] for bucket, figures in change.decrements.items()],
+    old = ", ".join(f"s.{column} AS old_{column}" for column in _SEEN_PLACEMENT[:6])
+    old_flags = ", ".join(f"coalesce(s.{flag}, false) AS old_{flag}" for flag in _CALL_FLAGS)
+    joined = (
+        f"SELECT b.*, s.id AS seen_id, {old}, {old_flags}, {moves} AS moves "
+        f'FROM ({store.first_legs()}) AS b LEFT JOIN "{seen}" AS s ON s.org_id = b.org_id AND s.call_id = b.call_id'
     )
-    sql.upsert(
-        CallSeen._meta.db_table,
-        SEEN_COLUMNS,
-        [
-            [
-                sql.db_uuid(org_id),
-                change.partners[org_id],
-                call_id,
-                sql.db_moment(placement.first_started_at),
-                placement.first_leg_id,
-                sql.db_uuid(placement.bucket.location_id),
-                sql.db_day(placement.bucket.day),
-                placement.bucket.endpoint_type,
-                placement.bucket.media,
-                placement.features.hunt_group,
-                placement.features.auto_attendant,
-                placement.features.call_queue,
-                placement.features.transferred,
-            ]
-            for (org_id, call_id), placement in change.placements.items()
-        ],
-        ("org_id", "call_id"),
-        "DO UPDATE SET " + sql.replace_sets(SEEN_COLUMNS[3:]),
+    placement = ", ".join(
+        f"CASE WHEN moves THEN {column} ELSE old_{column} END AS {column}" for column in _SEEN_PLACEMENT[:6]
     )
-    sql.upsert(
-        CallingUserWeek._meta.db_table,
-        ("org_id", "partner_id", "week_on", "user_id"),
-        [
-            [sql.db_uuid(org_id), change.partners[org_id], sql.db_day(week_on), user_id]
-            for org_id, week_on, user_id in user_weeks(legs)
-        ],
-        ("org_id", "week_on", "user_id"),
-        "DO NOTHING",
+    new_flags = ", ".join(f"({flag} OR old_{flag}) AS {flag}" for flag in _CALL_FLAGS)
+    gained = " OR ".join(f"({flag} AND NOT old_{flag})" for flag in _CALL_FLAGS)
+    store.temporary(
+        "placed_calls",
+        f"SELECT org_id, partner_id, call_id, seen_id, {placement}, {new_flags}, "
+        "old_location_id, old_day, old_endpoint_type, old_media, "
+        + ", ".join(f"old_{flag}" for flag in _CALL_FLAGS)
+        + f" FROM ({joined}) AS j WHERE moves OR {gained}",
     )
 
 
-def append_call_legs(*, region: str, legs: Sequence[CallLegRecord]) -> AppendResult:
+def _count_legs(store: _LegStore) -> str:
+    """Per bucket: what the batch's legs add (LEG_FIGURES), and no call figures."""
+    poor = f"jitter_ms > {POOR_JITTER_MS} OR latency_ms > {POOR_LATENCY_MS} OR loss_pct > {POOR_LOSS_PCT}"
+    measured = "jitter_ms IS NOT NULL OR latency_ms IS NOT NULL OR loss_pct IS NOT NULL"
+    figures = [
+        "count(*)",
+        "sum(duration_seconds)",
+        f"count(*) FILTER (WHERE {measured})",
+        f"count(*) FILTER (WHERE {poor})",
+        *(f"count(*) FILTER (WHERE queue_outcome = '{outcome}')" for outcome in _QUEUE_OUTCOMES),
+        "coalesce(sum(queue_wait_seconds) FILTER (WHERE queue_outcome = 'answered'), 0)",
+        "coalesce(sum(queue_wait_seconds) FILTER (WHERE queue_outcome = 'abandoned'), 0)",
+        *(["0"] * len(CALL_FIGURES)),
+    ]
+    return (
+        f"SELECT org_id, partner_id, coalesce(location_id, {store.no_location}) AS location_id, "
+        f"{store.day('started_at')} AS day, endpoint_type, media, "
+        + ", ".join(f"{figure} AS {name}" for figure, name in zip(figures, ROLLUP_FIGURES, strict=True))
+        + " "
+        f"FROM {store.accepted} AS legs GROUP BY 1, 2, 3, 4, 5, 6"
+    )
+
+
+def _count_calls(prefix: str, where: str) -> str:
+    """Per bucket (`prefix` picks the new or the old placement): the placed calls and their
+    features (CALL_FIGURES), and no leg figures."""
+    figures = ["count(*)", *(f"count(*) FILTER (WHERE {prefix}{flag})" for flag in _CALL_FLAGS)]
+    bucket = [f"{prefix}{column}" for column in _BUCKET[1:]]
+    named = [f"{value} AS {name}" for value, name in zip(bucket, _BUCKET[1:], strict=True)] + [
+        f"{value} AS {name}" for value, name in zip(["0"] * len(LEG_FIGURES) + figures, ROLLUP_FIGURES, strict=True)
+    ]
+    return (
+        f"SELECT org_id, max(partner_id) AS partner_id, {', '.join(named)} "
+        f"FROM placed_calls WHERE {where} GROUP BY org_id, {', '.join(bucket)}"
+    )
+
+
+def _roll_up(store: _LegStore) -> None:
+    """Fold the accepted legs into CallDailyRollup, CallSeen and CallingUserWeek."""
+    cursor = store.cursor
+    rollups, seen, weeks = (model._meta.db_table for model in (CallDailyRollup, CallSeen, CallingUserWeek))
+    figures = ROLLUP_FIGURES
+    _place_calls(store)
+    # Leg figures and newly placed calls first, then what moved calls leave behind: figures only
+    # go down in a row that already counts the call, so no intermediate value is negative.
+    changes = [_count_legs(store), _count_calls("", "true")]
+    if store.merge_changes:
+        sums = ", ".join(f"sum({f}) AS {f}" for f in figures)
+        changes = [
+            f"SELECT org_id, max(partner_id) AS partner_id, {', '.join(_BUCKET[1:])}, {sums} "
+            f"FROM ({' UNION ALL '.join(changes)}) AS change GROUP BY {', '.join(_BUCKET)}"
+        ]
+    for change in changes:
+        cursor.execute(
+            f'INSERT INTO "{rollups}" (org_id, partner_id, {", ".join(_BUCKET[1:])}, {", ".join(figures)}) '
+            f"SELECT * FROM ({change}) AS change WHERE true "
+            f"ON CONFLICT ({', '.join(_BUCKET)}) DO UPDATE SET "
+            + ", ".join(f'{f} = "{rollups}".{f} + excluded.{f}' for f in figures)
+        )
+    left = _count_calls("old_", "seen_id IS NOT NULL")
+    cursor.execute(
+        f'UPDATE "{rollups}" SET '
+        + ", ".join(f'{f} = "{rollups}".{f} - left_behind.{f}' for f in CALL_FIGURES)
+        + f" FROM ({left}) AS left_behind WHERE "
+        + " AND ".join(f'"{rollups}".{column} = left_behind.{column}' for column in _BUCKET)
+    )
+    placement = ", ".join(_SEEN_PLACEMENT)
+    cursor.execute(
+        f'INSERT INTO "{seen}" (org_id, partner_id, call_id, {placement}) '
+        f"SELECT org_id, partner_id, call_id, {placement} FROM placed_calls WHERE true "
+        "ON CONFLICT (org_id, call_id) DO UPDATE SET "
+        + ", ".join(f"{column} = excluded.{column}" for column in _SEEN_PLACEMENT)
+    )
+    cursor.execute(
+        f'INSERT INTO "{weeks}" (org_id, partner_id, week_on, user_id) '
+        f"SELECT org_id, partner_id, {store.week('started_at')}, user_id "
+        f"FROM {store.accepted} AS legs WHERE user_id <> '' ON CONFLICT (org_id, week_on, user_id) DO NOTHING"
+    )
+    cursor.execute("DROP TABLE placed_calls")
+
+
+def append_leg_rows(*, region: str, rows: Sequence[LegRow]) -> AppendResult:
     """Store the legs not stored before and fold exactly those into the rollups, in one
-    transaction on the region's database.
+    transaction on the region's database. Each row must be a validated leg in the LegRow format,
+    its partner taken from its customer (`leg_row`).
 
     Idempotent on leg id: a leg id already stored, or seen earlier in the same batch, counts as
-    a duplicate and changes nothing (the first occurrence in a batch wins). Every leg must carry
-    its partner (`CallLegRecord.for_partner`); otherwise ValueError, and nothing is written.
-    Legs may arrive late and in any order: each lands in its own UTC day and calling week, and
-    a call counts once, in the bucket of its earliest leg by (started_at, leg_id)."""
-    first_of_id: dict[str, CallLegRecord] = {}
-    for leg in legs:
-        if leg.partner_id is None:
-            raise ValueError(f"leg {leg.leg_id!r} has no partner; resolve its customer first")
-        first_of_id.setdefault(leg.leg_id, leg)
-    if not first_of_id:
+    a duplicate and changes nothing (the first occurrence in a batch wins). Legs may arrive late
+    and in any order: each lands in its own UTC day and calling week, and a call counts once, in
+    the bucket of its earliest leg by (started_at, leg_id)."""
+    if not rows:
         return AppendResult(accepted=0, duplicates=0)
-    # In leg-id order: two batches sharing leg ids then lock them in the same order, and the
-    # unique index is filled front to back.
-    unique = dict(sorted(first_of_id.items()))
     with region_atomic(region) as alias:
         connection = connections[alias]
         with connection.cursor() as cursor:
-            sql = _Sql(connection, cursor)
-            sql.lock_customers(leg.org_id for leg in unique.values())
-            inserted = sql.insert_new(
-                CallLeg._meta.db_table, LEG_COLUMNS, [_leg_row(sql, leg) for leg in unique.values()], "leg_id"
-            )
-            accepted = [leg for leg in unique.values() if leg.leg_id in inserted]
+            if connection.vendor == "postgresql":
+                store: _LegStore = _PostgresLegStore(cursor)
+            elif connection.vendor == "sqlite":
+                store = _SqliteLegStore(cursor)
+            else:
+                raise NotImplementedError(f"call-leg appends support SQLite and PostgreSQL, not {connection.vendor}")
+            accepted = store.store(rows)
             if accepted:
-                _roll_up(sql, accepted)
-    return AppendResult(accepted=len(accepted), duplicates=len(legs) - len(accepted))
+                _roll_up(store)
+            store.done()
+    return AppendResult(accepted=accepted, duplicates=len(rows) - accepted)
+
+
+def append_call_legs(*, region: str, legs: Sequence[CallLegRecord]) -> AppendResult:
+    """`append_leg_rows` for validated records. Every leg must carry its partner
+    (`CallLegRecord.for_partner`); otherwise ValueError, and nothing is written."""
+    rows = []
+    for leg in legs:
+        if leg.partner_id is None:
+            raise ValueError(f"leg {leg.leg_id!r} has no partner; resolve its customer first")
+        rows.append(leg_row(leg, leg.partner_id))
+    return append_leg_rows(region=region, rows=rows)
 
 
 _CHUNK = 2000

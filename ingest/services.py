@@ -10,19 +10,18 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from django.db import DataError, IntegrityError, transaction
 
 from accounts import audit
-from accounts.models import PartnerOrg
-from accounts.roles import Permission, Role
-from accounts.scope import Scope
-from calling.rules import CallLegRecord
-from calling.services import append_call_legs
+from accounts.roles import Permission
+from accounts.scope import NO_ADMIN, Scope
+from calling.services import LEG_COLUMNS, LegRow, append_leg_rows
 from customers.models import Customer
 from customers.services import CustomerConflict, record_admin_activity, refresh_statuses, upsert_customer
 from inventory.models import Location
@@ -37,6 +36,7 @@ from subscriptions.services import (
     upsert_subscriptions,
 )
 
+from .fast_legs import CheckedLeg
 from .formats import BadLine, Item, Row
 from .validation import KINDS, PARSERS, Parsed, RowInvalid, describe
 
@@ -49,8 +49,8 @@ MAX_LISTED_REJECTIONS = 10_000
 _DIRECTORY_CACHE = 50_000
 # Ids per `IN (...)` query, below every engine's parameter limit.
 _ID_CHUNK = 2_000
-# The admin id of command-line ingestion named by partner: an operator, not an admin.
-OPERATOR_ADMIN_ID = 0
+# Where a leg row holds its location id.
+_LOCATION = LEG_COLUMNS.index("location_id")
 # Exceptions a single row's write may raise because of that row; anything else is not the row's
 # fault (the database is down, a bug) and propagates.
 _ROW_ERRORS = (SubscriptionConflict, InventoryConflict, CustomerConflict, IntegrityError, DataError, ValueError)
@@ -105,14 +105,8 @@ class _Tally:
         return False
 
 
-def operator_scope(partner: PartnerOrg) -> Scope:
-    """The scope of command-line ingestion for a partner: every customer of that partner, with
-    no admin behind it (audit events record the partner and no actor)."""
-    return Scope(admin_id=OPERATOR_ADMIN_ID, partner_id=partner.pk, role=Role.FULL_ADMIN, customer_ids=None)
-
-
 def _actor(scope: Scope) -> Scope | None:
-    return None if scope.admin_id == OPERATOR_ADMIN_ID else scope
+    return None if scope.admin_id == NO_ADMIN else scope
 
 
 class _Directory:
@@ -152,6 +146,8 @@ def _parsed(
         if isinstance(item, BadLine):
             tally.reject(item.line, item.error)
             continue
+        if isinstance(item, CheckedLeg):
+            raise TypeError(f"line {item.line}: a checked call leg needs no parsing")
         try:
             yield item, parse(item.values)
         except RowInvalid as invalid:
@@ -278,35 +274,53 @@ def _location_ids(region: str, wanted: set[tuple[uuid.UUID, str]]) -> dict[tuple
     return found
 
 
+def _checked_legs(chunk: Sequence[Item], tally: _Tally) -> list[CheckedLeg]:
+    """The valid legs of a chunk: those the fast path vouched for as they are, the others through
+    the full validator (rejecting the invalid and unreadable ones on the way)."""
+    legs: list[CheckedLeg] = []
+    rows: list[Item] = []
+    for item in chunk:
+        if isinstance(item, CheckedLeg):
+            legs.append(item)
+        else:
+            rows.append(item)
+    if rows:
+        for row, parsed in _parsed(rows, PARSERS["call-legs"], tally):
+            legs.append(CheckedLeg.of_record(row.line, parsed.record, row.values, row.labels))
+        # Back in line order: of two legs with one leg id, the earlier line is the one stored.
+        legs.sort(key=attrgetter("line"))
+    return legs
+
+
 def _ingest_call_legs(chunk: Sequence[Item], directory: _Directory, tally: _Tally) -> None:
     """Call legs: every row validated and its customer resolved first, then one bulk append per
-    region (calling.services.append_call_legs: deduplicated on leg id, rollups in the same
+    region (calling.services.append_leg_rows: deduplicated on leg id, rollups in the same
     transaction)."""
-    legs: list[tuple[Row, CallLegRecord]] = [
-        (item, row.record) for item, row in _parsed(chunk, PARSERS["call-legs"], tally)
-    ]
-    directory.load({leg.org_id for _, leg in legs})
-    by_region: dict[str, list[CallLegRecord]] = defaultdict(list)
-    named: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for item, leg in legs:
-        customer = directory.get(leg.org_id)
+    legs = _checked_legs(chunk, tally)
+    orgs = {leg.org_hex: leg.org_id for leg in legs}
+    directory.load(orgs.values())
+    customers = {org_hex: directory.get(org_id) for org_hex, org_id in orgs.items()}
+    by_region: dict[str, list[LegRow]] = defaultdict(list)
+    named: dict[str, list[tuple[int, uuid.UUID, str]]] = defaultdict(list)
+    for leg in legs:
+        customer = customers[leg.org_hex]
         if customer is None:
-            tally.reject(item.line, _not_yours(leg.org_id, item.labels))
+            tally.reject(leg.line, _not_yours(leg.org_id, leg.labels))
             continue
-        region_legs = by_region[customer.region]
-        region_legs.append(leg.for_partner(customer.partner_id))
-        name = item.values.get("location_name")
-        if leg.location_id is None and isinstance(name, str) and name.strip():
-            named[customer.region].append((len(region_legs) - 1, name.strip().casefold()))
+        region_rows = by_region[customer.region]
+        region_rows.append((leg.org_hex, customer.partner_id, *leg.values))
+        if leg.location_name:
+            named[customer.region].append((len(region_rows) - 1, leg.org_id, leg.location_name))
     for region, positions in named.items():
-        region_legs = by_region[region]
-        ids = _location_ids(region, {(region_legs[index].org_id, name) for index, name in positions})
-        for index, name in positions:
-            location_id = ids.get((region_legs[index].org_id, name))
+        region_rows = by_region[region]
+        ids = _location_ids(region, {(org_id, name) for _, org_id, name in positions})
+        for index, org_id, name in positions:
+            location_id = ids.get((org_id, name))
             if location_id is not None:
-                region_legs[index] = replace(region_legs[index], location_id=location_id)
-    for region, region_legs in by_region.items():
-        result = append_call_legs(region=region, legs=region_legs)
+                row = region_rows[index]
+                region_rows[index] = (*row[:_LOCATION], location_id.hex, *row[_LOCATION + 1 :])
+    for region, rows in by_region.items():
+        result = append_leg_rows(region=region, rows=rows)
         tally.accepted += result.accepted
         tally.duplicates += result.duplicates
 

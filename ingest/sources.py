@@ -5,7 +5,8 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from . import webex
-from .formats import BadLine, CsvReader, FormatRefused, Item, NdjsonReader, Row
+from .fast_legs import FastLegs
+from .formats import CsvReader, FormatRefused, Item, NdjsonReader, Row
 from .validation import FIELDS, KINDS
 
 SYNTAXES = ("ndjson", "csv")
@@ -25,7 +26,7 @@ class RowSource:
             yield from self._reader
             return
         for item in self._reader:
-            if isinstance(item, BadLine):
+            if not isinstance(item, Row):
                 yield item
             else:
                 yield Row(item.line, webex.to_call_leg(item.values), labels=webex.LABELS)
@@ -51,7 +52,12 @@ def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native
         raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
     if layout == "webex-cdr" and kind != "call-legs":
         raise FormatRefused(f"the webex-cdr format holds call records: ingest it as call-legs, not {kind}")
-    reader: NdjsonReader | CsvReader = CsvReader(stream) if syntax == "csv" else NdjsonReader(stream)
+    reader: NdjsonReader | CsvReader
+    if syntax == "csv":
+        reader = CsvReader(stream)
+    else:
+        fast = kind == "call-legs" and layout == "native"
+        reader = NdjsonReader(stream, FastLegs() if fast else None)
     if layout == "webex-cdr" and isinstance(reader, CsvReader) and reader.columns:
         webex.check_columns(reader.columns)
     return RowSource(reader, kind, layout)

@@ -1,30 +1,21 @@
 import datetime as dt
-import uuid
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calling.models import NO_LOCATION
 from calling.rules import (
     CALL_FIGURES,
     LEG_FIGURES,
     ROLLUP_FIGURES,
-    Bucket,
-    CallFeatures,
-    CallPlacement,
     InvalidRow,
-    bucket_of,
     is_poor_quality,
     last_complete_week,
-    leg_figures,
     parse_call_leg,
-    rollup_change,
-    user_weeks,
     week_start,
 )
 
-from .factories import ORG, PARTNER_ID, CallLegRecordFactory
+from .factories import ORG, PARTNER_ID
 
 UTC = dt.UTC
 SATURDAY_LAST_SECOND = dt.datetime(2026, 1, 10, 23, 59, 59, tzinfo=UTC)
@@ -253,77 +244,3 @@ def test_rollup_figures_name_every_counter_of_the_daily_rollup():
     }
     assert set(ROLLUP_FIGURES) == counters
     assert len(ROLLUP_FIGURES) == len(LEG_FIGURES) + len(CALL_FIGURES)
-
-
-def test_leg_without_location_rolls_up_under_no_location_on_its_utc_day():
-    leg = CallLegRecordFactory(started_at=dt.datetime(2026, 1, 6, 23, 30, tzinfo=UTC))
-    assert bucket_of(leg) == Bucket(ORG, NO_LOCATION, dt.date(2026, 1, 6), "desk_phone", "audio")
-
-
-def test_answered_queue_leg_adds_its_wait_to_the_answered_wait():
-    leg = CallLegRecordFactory(feature="call_queue", queue_outcome="answered", queue_wait_seconds=40)
-    figures = dict(zip(LEG_FIGURES, leg_figures(leg), strict=True))
-    assert (figures["queue_answered"], figures["queue_answered_wait_seconds"]) == (1, 40)
-    assert (figures["queue_abandoned"], figures["queue_abandoned_wait_seconds"]) == (0, 0)
-
-
-def test_unmeasured_leg_counts_in_legs_but_not_in_measured_or_poor():
-    leg = CallLegRecordFactory(jitter_ms=None, latency_ms=None, loss_pct=None)
-    figures = dict(zip(LEG_FIGURES, leg_figures(leg), strict=True))
-    assert (figures["legs"], figures["measured_legs"], figures["poor_legs"]) == (1, 0, 0)
-
-
-def test_two_legs_of_one_call_count_one_call_in_the_bucket_of_the_earlier():
-    late = CallLegRecordFactory(call_id="c", started_at=dt.datetime(2026, 1, 7, 0, 5, tzinfo=UTC))
-    early = CallLegRecordFactory(call_id="c", started_at=dt.datetime(2026, 1, 6, 23, 55, tzinfo=UTC))
-    change = rollup_change([late, early], {})
-    calls = {bucket.day: figures[ROLLUP_FIGURES.index("calls")] for bucket, figures in change.increments.items()}
-    assert calls == {dt.date(2026, 1, 6): 1, dt.date(2026, 1, 7): 0}
-    assert change.placements[(ORG, "c")].first_leg_id == early.leg_id
-
-
-def test_an_earlier_late_leg_moves_the_call_and_its_features_to_its_own_bucket():
-    stored = CallPlacement(
-        first_started_at=dt.datetime(2026, 1, 7, 8, 0, tzinfo=UTC),
-        first_leg_id="b",
-        bucket=Bucket(ORG, NO_LOCATION, dt.date(2026, 1, 7), "desk_phone", "audio"),
-        features=CallFeatures(hunt_group=True),
-    )
-    earlier = CallLegRecordFactory(leg_id="a", call_id="c", started_at=dt.datetime(2026, 1, 6, 8, 0, tzinfo=UTC))
-    change = rollup_change([earlier], {(ORG, "c"): stored})
-    assert change.decrements == {stored.bucket: [0] * len(LEG_FIGURES) + [1, 1, 0, 0, 0]}
-    assert change.increments[bucket_of(earlier)][len(LEG_FIGURES) :] == [1, 1, 0, 0, 0]
-    assert change.placements[(ORG, "c")].bucket == bucket_of(earlier)
-
-
-def test_a_later_leg_of_a_counted_call_adds_only_its_new_feature():
-    stored = CallPlacement(
-        first_started_at=dt.datetime(2026, 1, 6, 8, 0, tzinfo=UTC),
-        first_leg_id="a",
-        bucket=Bucket(ORG, NO_LOCATION, dt.date(2026, 1, 6), "desk_phone", "audio"),
-        features=CallFeatures(),
-    )
-    later = CallLegRecordFactory(leg_id="b", call_id="c", transferred=True, started_at=stored.first_started_at)
-    change = rollup_change([later], {(ORG, "c"): stored})
-    assert change.decrements == {}
-    assert change.increments[stored.bucket][len(LEG_FIGURES) :] == [0, 0, 0, 0, 1]
-
-
-def test_rollup_change_refuses_a_leg_without_partner():
-    with pytest.raises(ValueError, match="'x' has no partner"):
-        rollup_change([CallLegRecordFactory(leg_id="x", partner_id=None)], {})
-
-
-def test_user_weeks_are_distinct_and_skip_legs_without_user():
-    legs = [
-        CallLegRecordFactory(user_id="u", started_at=SATURDAY_LAST_SECOND),
-        CallLegRecordFactory(user_id="u", started_at=SATURDAY_LAST_SECOND - dt.timedelta(days=2)),
-        CallLegRecordFactory(user_id="u", started_at=SUNDAY_MIDNIGHT),
-        CallLegRecordFactory(user_id="", started_at=SUNDAY_MIDNIGHT),
-    ]
-    assert user_weeks(legs) == {(ORG, dt.date(2026, 1, 4), "u"), (ORG, dt.date(2026, 1, 11), "u")}
-
-
-def test_bucket_keys_of_different_customers_differ():
-    other = CallLegRecordFactory(org_id=uuid.uuid4())
-    assert bucket_of(other) != bucket_of(CallLegRecordFactory())

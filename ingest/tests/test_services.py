@@ -5,14 +5,15 @@ import uuid
 import pytest
 
 from accounts.models import AccessKind, AuditEvent, CustomerAccess
-from accounts.scope import NotAllowed, scope_for
+from accounts.scope import NotAllowed, partner_wide, scope_for
 from accounts.tests.factories import AdminFactory
 from calling.models import CallDailyRollup, CallLeg
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from ingest.formats import BadLine, CsvReader, NdjsonReader, Row
-from ingest.services import BatchResult, Rejection, ingest_batch, operator_scope
-from ingest.validation import KINDS
+from ingest.services import BatchResult, Rejection, ingest_batch
+from ingest.sources import open_rows
+from ingest.validation import KINDS, parse_call_leg_row
 from inventory.models import Device, Location, PhoneNumber
 from subscriptions.models import Invoice, LicenseLine, LicenseSnapshot, Order, Subscription
 
@@ -209,7 +210,7 @@ def test_each_batch_records_one_audit_event_with_its_counts_and_who(full_scope, 
 
 def test_operator_ingestion_writes_for_every_customer_of_the_partner_with_no_actor(partner, customer):
     result = ingest_batch(
-        scope=operator_scope(partner),
+        scope=partner_wide(partner.pk),
         kind="locations",
         rows=rows_of(sample_rows(customer.org_id)["locations"]),
         source="cli",
@@ -282,3 +283,35 @@ def test_beyond_the_listing_limit_bad_rows_are_counted_not_listed(full_scope, mo
     result = ingest_batch(scope=full_scope, kind="locations", rows=rows)
     assert ([r.line for r in result.rejected], result.rejected_unlisted, result.rows) == ([1, 2], 3, 5)
     assert AuditEvent.objects.get(action="ingest.batch").after["rejected"] == 5
+
+
+def test_legs_checked_on_the_fast_path_and_by_the_full_validator_keep_line_order_and_stored_values(
+    full_scope, customer
+):
+    leg = {
+        "org_id": str(customer.org_id),
+        "call_id": "c1",
+        "started_at": "2026-01-06T09:30:00.250000+01:00",
+        "duration_seconds": 60,
+        "direction": "outbound",
+        "endpoint_type": "desk_phone",
+        "jitter_ms": 12.5,
+        "feature": "call_queue",
+        "queue_outcome": "answered",
+        "queue_wait_seconds": 7,
+    }
+    full_validator_line = {**leg, "leg_id": "dup", "direction": " OUTBOUND "}  # not vouched for by the fast path
+    fast_line = {**leg, "leg_id": "dup", "duration_seconds": 99}
+    fast_only = {**leg, "leg_id": "fast"}
+    body = io.BytesIO(ndjson([full_validator_line, fast_line, fast_only]))
+    source = open_rows(body, kind="call-legs", syntax="ndjson")
+    result = ingest_batch(scope=full_scope, kind="call-legs", rows=source)
+    assert (result.accepted, result.duplicates) == (2, 1)
+    stored = {row["leg_id"]: row for row in CallLeg.objects.using(EU).values()}
+    assert (stored["dup"]["duration_seconds"], stored["dup"]["direction"]) == (60, "outbound")
+    expected = parse_call_leg_row(fast_only).record
+    assert {field: stored["fast"][field] for field in ("started_at", "jitter_ms", "queue_wait_seconds")} == {
+        "started_at": expected.started_at,
+        "jitter_ms": expected.jitter_ms,
+        "queue_wait_seconds": expected.queue_wait_seconds,
+    }
