@@ -22,6 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 LEGS = 200_000
+# The main run spreads the legs over four weeks: ~0.35 legs per user and day, sparse enough that
+# a daily rollup row holds about two legs. The dense run puts the same legs in one day (10 legs
+# per user and day, still below the traffic DESIGN 9 plans for), as a day's feed would arrive.
+DAYS = 28
+DENSE_DAYS = 1
 MEMORY_SIZES = (1_000_000, 3_000_000)
 CUSTOMERS = 500
 API_BATCH = 10_000
@@ -38,8 +43,8 @@ def org_ids() -> list[uuid.UUID]:
     return [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(CUSTOMERS)]
 
 
-def generate_legs(count: int, prefix: str) -> Iterator[dict[str, object]]:
-    """Calls of one to three legs over four weeks for CUSTOMERS customers: a tenth through a call
+def generate_legs(count: int, prefix: str, days: int = DAYS) -> Iterator[dict[str, object]]:
+    """Calls of one to three legs over `days` days for CUSTOMERS customers: a tenth through a call
     queue, a twentieth poor quality, every leg measured."""
     rng = random.Random(count)
     orgs = [str(org_id) for org_id in org_ids()]
@@ -47,7 +52,7 @@ def generate_legs(count: int, prefix: str) -> Iterator[dict[str, object]]:
     while made < count:
         call += 1
         org = orgs[call % CUSTOMERS]
-        started = START + dt.timedelta(seconds=rng.randrange(28 * 86400))
+        started = START + dt.timedelta(seconds=rng.randrange(days * 86400))
         queue = rng.random() < 0.1
         for position in range(min(rng.choice((1, 2, 2, 3)), count - made)):
             made += 1
@@ -75,9 +80,9 @@ def generate_legs(count: int, prefix: str) -> Iterator[dict[str, object]]:
             yield leg
 
 
-def write_ndjson(path: Path, count: int, prefix: str) -> None:
+def write_ndjson(path: Path, count: int, prefix: str, days: int = DAYS) -> None:
     with path.open("w") as out:
-        for leg in generate_legs(count, prefix):
+        for leg in generate_legs(count, prefix, days):
             out.write(json.dumps(leg) + "\n")
 
 
@@ -300,6 +305,30 @@ def peak_memory(count: int, prefix: str) -> dict[str, float]:
     }
 
 
+def dense_run(partner_id: int, legs: int, postgres: bool, workdir: Path) -> dict[str, object]:
+    """Raw load, CLI and derived rows again, for the same number of legs in DENSE_DAYS."""
+    path = workdir / "dense.ndjson"
+    write_ndjson(path, legs, "d", DENSE_DAYS)
+    rows = raw_rows(path, partner_id, postgres)
+    empty_calling_tables()
+    raw_seconds = raw_load(rows)
+    del rows
+    empty_calling_tables()
+    cli_seconds = cli_load(path)
+    derived = derived_rows()
+    empty_calling_tables()
+    derived_seconds = raw_load_derived(derived)
+    path.unlink()
+    return {
+        "days": DENSE_DAYS,
+        "raw_legs_per_s": round(legs / raw_seconds),
+        "cli_legs_per_s": round(legs / cli_seconds),
+        "cli_share_of_raw": round(raw_seconds / cli_seconds, 3),
+        "derived_rows": sum(len(rows) for _, _, rows in derived),
+        "cli_ceiling_share_of_raw": round(raw_seconds / (raw_seconds + derived_seconds), 3),
+    }
+
+
 def main(engine: str, legs: int, memory_sizes: tuple[int, ...]) -> None:
     from .harness import configure, save
 
@@ -355,6 +384,13 @@ def main(engine: str, legs: int, memory_sizes: tuple[int, ...]) -> None:
         f"raw bulk load of the {derived_count:,} rollup, call and user-week rows the CLI kept: "
         f"{derived_seconds:.2f} s against {raw_seconds:.2f} s for the legs, so even a pipeline that only "
         f"bulk-loaded both would reach {raw_seconds / (raw_seconds + derived_seconds):.0%} of raw"
+    )
+    dense = dense_run(data["partner"].pk, legs, postgres, workdir)  # type: ignore[attr-defined]
+    results["dense"] = dense
+    print(
+        f"dense ({DENSE_DAYS} day): raw {dense['raw_legs_per_s']:,} legs/s, CLI {dense['cli_legs_per_s']:,} legs/s "
+        f"({dense['cli_share_of_raw']:.0%} of raw), {dense['derived_rows']:,} derived rows, "
+        f"ceiling {dense['cli_ceiling_share_of_raw']:.0%}"
     )
     memory = []
     for size in memory_sizes:
