@@ -116,9 +116,12 @@ def stored_moment(moment: datetime) -> str:
 
 def leg_row(leg: CallLegRecord, partner_id: int) -> LegRow:
     """The storage row of a validated leg of a customer of `partner_id`."""
+    return (leg.org_id.hex, partner_id, *leg_values(leg))
+
+
+def leg_values(leg: CallLegRecord) -> tuple[DbValue, ...]:
+    """A validated leg's storage values after org_id and partner_id (see LEG_COLUMNS)."""
     return (
-        leg.org_id.hex,
-        partner_id,
         leg.leg_id,
         leg.call_id,
         None if leg.location_id is None else leg.location_id.hex,

@@ -19,7 +19,7 @@ import msgspec
 
 from calling.models import Direction, EndpointType, Feature, Media, QueueOutcome
 from calling.rules import MAX_ID_LENGTH, MAX_SECONDS, CallLegRecord
-from calling.services import stored_moment
+from calling.services import leg_values, stored_moment
 
 from .validation import CLOCK_SKEW, EARLIEST_CALL
 
@@ -96,24 +96,7 @@ class CheckedLeg(msgspec.Struct):
             line=line,
             org_id=leg.org_id,
             org_hex=leg.org_id.hex,
-            values=(
-                leg.leg_id,
-                leg.call_id,
-                None if leg.location_id is None else leg.location_id.hex,
-                leg.user_id,
-                stored_moment(leg.started_at),
-                leg.duration_seconds,
-                leg.direction,
-                leg.media,
-                leg.endpoint_type,
-                leg.jitter_ms,
-                leg.latency_ms,
-                leg.loss_pct,
-                leg.feature,
-                leg.transferred,
-                leg.queue_outcome,
-                leg.queue_wait_seconds,
-            ),
+            values=leg_values(leg),
             location_name=name.strip().casefold() if leg.location_id is None and isinstance(name, str) else "",
             labels=labels,
         )
