@@ -1,8 +1,9 @@
 """License analytics (SPEC 6.1) as the token's admin may see it: the figures of the Analytics page."""
 
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -200,6 +201,24 @@ def _seats(row: queries.LicenseRow) -> dict[str, Any]:  # Any: the fields every 
     }
 
 
+_SectionOut = TypeVar("_SectionOut", bound=Schema)
+
+
+def _section(
+    out: type[_SectionOut],
+    kpis: type[Schema],
+    section: queries.Section,
+    row: Callable[[queries.LicenseRow], Schema],
+) -> _SectionOut:
+    """A section as the API shows it: its KPIs, its row count and its rows, each made by `row`."""
+    fields: dict[str, Any] = {
+        "kpis": kpis.model_validate(section.kpis, from_attributes=True),
+        "count": section.count,
+        "rows": [row(r) for r in section.rows],
+    }
+    return out(**fields)
+
+
 def _overview_out(result: queries.LicenseOverview) -> LicenseOverviewOut:
     months = result.usage_months
     return LicenseOverviewOut(
@@ -209,67 +228,57 @@ def _overview_out(result: queries.LicenseOverview) -> LicenseOverviewOut:
         week_on=result.week_on,
         kpis=LicenseKpisOut.model_validate(result.kpis, from_attributes=True),
         trend=[TrendWeekOut.model_validate(week, from_attributes=True) for week in result.trend],
-        new=NewSectionOut(
-            kpis=NewKpisOut.model_validate(result.new.kpis, from_attributes=True),
-            count=result.new.count,
-            rows=[
-                NewRowOut(
-                    **_seats(r),
-                    days_since_added=r.days,
-                    available=r.available,
-                    weekly_assignment_change=r.assignment_change,
-                    weekly_usage_change=r.usage_change,
-                )
-                for r in result.new.rows
-            ],
+        new=_section(
+            NewSectionOut,
+            NewKpisOut,
+            result.new,
+            lambda r: NewRowOut(
+                **_seats(r),
+                days_since_added=r.days,
+                available=r.available,
+                weekly_assignment_change=r.assignment_change,
+                weekly_usage_change=r.usage_change,
+            ),
         ),
-        expiring=ExpiringSectionOut(
-            kpis=WindowKpisOut.model_validate(result.expiring.kpis, from_attributes=True),
-            count=result.expiring.count,
-            rows=[
-                ExpiringRowOut(
-                    **_seats(r), days_to_expiry=r.days, available=r.available, usage_last_3_months=_months(r, months)
-                )
-                for r in result.expiring.rows
-            ],
+        expiring=_section(
+            ExpiringSectionOut,
+            WindowKpisOut,
+            result.expiring,
+            lambda r: ExpiringRowOut(
+                **_seats(r), days_to_expiry=r.days, available=r.available, usage_last_3_months=_months(r, months)
+            ),
         ),
-        renewing=RenewingSectionOut(
-            kpis=WindowKpisOut.model_validate(result.renewing.kpis, from_attributes=True),
-            count=result.renewing.count,
-            rows=[
-                RenewingRowOut(
-                    **_seats(r), days_to_renewal=r.days, available=r.available, usage_last_3_months=_months(r, months)
-                )
-                for r in result.renewing.rows
-            ],
+        renewing=_section(
+            RenewingSectionOut,
+            WindowKpisOut,
+            result.renewing,
+            lambda r: RenewingRowOut(
+                **_seats(r), days_to_renewal=r.days, available=r.available, usage_last_3_months=_months(r, months)
+            ),
         ),
-        low_assignment_section=LowSectionOut(
-            kpis=LowKpisOut.model_validate(result.low_assignment.kpis, from_attributes=True),
-            count=result.low_assignment.count,
-            rows=[
-                LowRowOut(
-                    **_seats(r),
-                    months_since_added=r.months,
-                    assigned_share=r.assigned_share,
-                    available=r.available,
-                    weekly_assignment_change=r.assignment_change,
-                )
-                for r in result.low_assignment.rows
-            ],
+        low_assignment_section=_section(
+            LowSectionOut,
+            LowKpisOut,
+            result.low_assignment,
+            lambda r: LowRowOut(
+                **_seats(r),
+                months_since_added=r.months,
+                assigned_share=r.assigned_share,
+                available=r.available,
+                weekly_assignment_change=r.assignment_change,
+            ),
         ),
-        over_limit_section=OverSectionOut(
-            kpis=OverKpisOut.model_validate(result.over_limit.kpis, from_attributes=True),
-            count=result.over_limit.count,
-            rows=[
-                OverRowOut(
-                    **_seats(r),
-                    months_remaining=r.months,
-                    auto_renew=r.auto_renew,
-                    assigned_share=r.assigned_share,
-                    used_share=r.used_share,
-                )
-                for r in result.over_limit.rows
-            ],
+        over_limit_section=_section(
+            OverSectionOut,
+            OverKpisOut,
+            result.over_limit,
+            lambda r: OverRowOut(
+                **_seats(r),
+                months_remaining=r.months,
+                auto_renew=r.auto_renew,
+                assigned_share=r.assigned_share,
+                used_share=r.used_share,
+            ),
         ),
     )
 
