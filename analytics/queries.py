@@ -326,10 +326,8 @@ class _Classified:
     section_kpis: dict[str, "SectionKpis"]
 
 
-def _classify(
-    ctx: "_Context", book: Sequence[_Row], keys: Iterable[str], thresholds: Mapping[_PeerKey, float]
-) -> _Classified:
-    """Sort the book into the KPIs and the sections `keys`, as SPEC 6.1 and the statuses of
+def _classify(ctx: "_Context", book: Sequence[_Row], thresholds: Mapping[_PeerKey, float]) -> _Classified:
+    """Sort the book into the KPIs and the five sections, as SPEC 6.1 and the statuses of
     SPEC 5.1 define them:
 
     - expiring: an active subscription ending within 90 days that does not renew by itself (a
@@ -366,9 +364,8 @@ def _classify(
     new_customers = {org_id for org_id, start_on in first_start.items() if since <= start_on <= today}
     live = frozenset(LIVE_STATES)
 
-    wanted = set(keys)
-    seats: dict[str, dict[int, _Seats]] = {key: {} for key in SECTIONS if key in wanted}
-    new, expiring_seats, renewing_seats, low_seats, over_seats = (seats.get(key) for key in SECTIONS)
+    seats: dict[str, dict[int, _Seats]] = {key: {} for key in SECTIONS}
+    new, expiring_seats, renewing_seats, low_seats, over_seats = (seats[key] for key in SECTIONS)
     low_customers: set[str] = set()
     over_customers: set[str] = set()
     bands = _Bands()
@@ -395,7 +392,7 @@ def _classify(
             (low_seats, low),
             (over_seats, over),
         ):
-            if member and rows is not None:
+            if member:
                 found = rows.get(pk)
                 if found is None:
                     found = rows[pk] = _Seats(row[1:9])
@@ -514,7 +511,7 @@ def _classified(ctx: _Context) -> _Classified:
 
     def classify() -> _Classified:
         book = _book(ctx)
-        return _classify(ctx, book, SECTIONS, _thresholds(ctx, book))
+        return _classify(ctx, book, _thresholds(ctx, book))
 
     return ctx.remembered("classified", classify)
 
