@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import connections
+from django.db import IntegrityError, connections, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, Value, When, Window
 from django.db.models.functions import Coalesce, Collate, RowNumber, TruncDate
@@ -64,8 +64,7 @@ LEG_COLUMNS = (
     "queue_outcome",
     "queue_wait_seconds",
 )
-# The PostgreSQL stage's column types. started_at is a plain timestamp read as UTC, so that one
-# row format serves both engines.
+# The PostgreSQL stage's column types, those of the call-leg table.
 _STAGE_TYPES = (
     "uuid",
     "integer",
@@ -73,7 +72,7 @@ _STAGE_TYPES = (
     "text",
     "uuid",
     "text",
-    "timestamp",
+    "timestamp with time zone",
     "integer",
     "text",
     "text",
@@ -158,6 +157,10 @@ class _LegStore:
     # PostgreSQL every update writes a new row version, so one write per bucket is much cheaper;
     # SQLite updates in place, and its sorter costs more than the second write.
     merge_changes = False
+    # Whether a batch's user weeks are made distinct and the stored ones left out before the
+    # insert: most are stored already, and on PostgreSQL an insert that conflicts costs several
+    # lookups; on SQLite the conflict check is the lookup, and the sorter costs more.
+    skip_known_weeks = False
 
     def __init__(self, cursor: CursorWrapper) -> None:
         self.cursor = cursor
@@ -226,7 +229,7 @@ class _SqliteLegStore(_LegStore):
         flags = ", ".join(f"sum({condition}) > 0 AS {flag}" for flag, condition in _FLAG_OF_LEG)
         return (
             f"SELECT {self._first_leg_columns()}, {flags}, min(started_at || char(1) || leg_id) AS first "
-            f"FROM {self.accepted} AS legs GROUP BY org_id, call_id"
+            f"FROM {self.accepted} AS legs GROUP BY call_id, org_id"
         )
 
 
@@ -234,30 +237,52 @@ class _PostgresLegStore(_LegStore):
     no_location = f"'{NO_LOCATION}'::uuid"
     code_point = '"C"'
     merge_changes = True
+    skip_known_weeks = True
 
     def store(self, rows: Sequence[LegRow]) -> int:
         first_of_id: dict[DbValue, LegRow] = {}
         for row in rows:
             first_of_id.setdefault(row[2], row)
         self._lock_customers({str(row[0]) for row in first_of_id.values()})
+        # The stage has the legs' own column types; COPY reads the rows' naive UTC times in the
+        # session's time zone, made UTC for this transaction.
+        self.cursor.execute("SET LOCAL TimeZone = 'UTC'")
         stage = ", ".join(f"{column} {kind}" for column, kind in zip(LEG_COLUMNS, _STAGE_TYPES, strict=True))
         self.cursor.execute(f"CREATE TEMPORARY TABLE stage_legs ({stage}) ON COMMIT DROP")
         with self.cursor.cursor.copy("COPY stage_legs FROM STDIN") as copy:
             for row in first_of_id.values():
                 copy.write_row(row)
-        self.cursor.execute(
-            f'CREATE TEMPORARY TABLE accepted_legs ON COMMIT DROP AS SELECT * FROM "{self.legs}" WITH NO DATA'
-        )
-        values = ", ".join("started_at AT TIME ZONE 'UTC'" if c == "started_at" else c for c in LEG_COLUMNS)
-        # In leg-id order: two batches sharing leg ids then lock them in the same order.
-        self.cursor.execute(
-            f'WITH new AS (INSERT INTO "{self.legs}" ({", ".join(LEG_COLUMNS)}) '
-            f'SELECT {values} FROM stage_legs ORDER BY leg_id COLLATE "C" '
-            "ON CONFLICT (leg_id) DO NOTHING RETURNING *) INSERT INTO accepted_legs SELECT * FROM new"
-        )
-        accepted = self.cursor.rowcount
-        self.accepted = "accepted_legs"
+        self._leave_out_stored()
+        columns = ", ".join(LEG_COLUMNS)
+        # In leg-id order: two batches sharing leg ids then wait for each other in the same order.
+        insert = f'INSERT INTO "{self.legs}" ({columns}) SELECT {columns} FROM stage_legs ORDER BY leg_id COLLATE "C"'
+        try:
+            with transaction.atomic(using=self.cursor.db.alias):
+                self.cursor.execute(insert)
+                accepted = self.cursor.rowcount
+        except IntegrityError:
+            # Since the stored legs left the stage, a batch of another customer (one customer's
+            # batches take turns) stored one of these leg ids: insert what is still new, keeping
+            # a copy of exactly those legs for the rollups.
+            self.cursor.execute(
+                f'CREATE TEMPORARY TABLE accepted_legs ON COMMIT DROP AS SELECT * FROM "{self.legs}" WITH NO DATA'
+            )
+            self.cursor.execute(
+                f"WITH new AS ({insert} ON CONFLICT (leg_id) DO NOTHING RETURNING *) "
+                "INSERT INTO accepted_legs SELECT * FROM new"
+            )
+            self.accepted = "accepted_legs"
+            return self.cursor.rowcount
+        # Plain inserts of what the stage still holds, about a third cheaper than inserting with
+        # ON CONFLICT and copying out what RETURNING gives; the stage is then the accepted legs.
+        self.accepted = "stage_legs"
         return accepted
+
+    def _leave_out_stored(self) -> None:
+        """Delete from the stage the legs whose leg id is stored already."""
+        self.cursor.execute(
+            f'DELETE FROM stage_legs USING "{self.legs}" AS stored WHERE stored.leg_id = stage_legs.leg_id'
+        )
 
     def _lock_customers(self, org_hexes: set[str]) -> None:
         """Serialise appends per customer, every batch taking its locks in the same order."""
@@ -284,13 +309,9 @@ class _PostgresLegStore(_LegStore):
 
     def temporary(self, name: str, select: str) -> None:
         self.cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}")
-        # Temporary tables are never auto-analysed. The accepted legs need no statistics (they
-        # are only scanned, and analysing them cost more per leg than it saved), but without them
-        # the planner may join the placed calls to the large rollup table by scanning it whole.
-        self.cursor.execute(f"ANALYZE {name}")
 
     def done(self) -> None:
-        self.cursor.execute("DROP TABLE stage_legs, accepted_legs")
+        self.cursor.execute("DROP TABLE IF EXISTS stage_legs, accepted_legs")
 
 
 def _place_calls(store: _LegStore) -> None:
@@ -359,6 +380,13 @@ def _count_calls(prefix: str, where: str) -> str:
     )
 
 
+def _left_behind() -> str:
+    """Per old bucket of the calls that moved: the call figures (CALL_FIGURES) they leave."""
+    bucket = ", ".join(f"old_{column}" for column in _BUCKET[1:])
+    figures = ", ".join(["count(*)", *(f"count(*) FILTER (WHERE old_{flag})" for flag in _CALL_FLAGS)])
+    return f"SELECT org_id, {bucket}, {figures} FROM placed_calls WHERE seen_id IS NOT NULL GROUP BY org_id, {bucket}"
+
+
 def _roll_up(store: _LegStore) -> None:
     """Fold the accepted legs into CallDailyRollup, CallSeen and CallingUserWeek."""
     cursor = store.cursor
@@ -381,13 +409,17 @@ def _roll_up(store: _LegStore) -> None:
             f"ON CONFLICT ({', '.join(_BUCKET)}) DO UPDATE SET "
             + ", ".join(f'{f} = "{rollups}".{f} + excluded.{f}' for f in figures)
         )
-    left = _count_calls("old_", "seen_id IS NOT NULL")
-    cursor.execute(
-        f'UPDATE "{rollups}" SET '
-        + ", ".join(f'{f} = "{rollups}".{f} - left_behind.{f}' for f in CALL_FIGURES)
-        + f" FROM ({left}) AS left_behind WHERE "
-        + " AND ".join(f'"{rollups}".{column} = left_behind.{column}' for column in _BUCKET)
-    )
+    # Calls that moved are few (a late leg earlier than the call's first): their old buckets are
+    # read out and each updated through the bucket's unique index, a plan no estimate can spoil.
+    cursor.execute(_left_behind())
+    if left := cursor.fetchall():
+        cursor.executemany(
+            f'UPDATE "{rollups}" SET '
+            + ", ".join(f"{f} = {f} - %s" for f in CALL_FIGURES)
+            + " WHERE "
+            + " AND ".join(f"{column} = %s" for column in _BUCKET),
+            [(*row[len(_BUCKET) :], *row[: len(_BUCKET)]) for row in left],
+        )
     placement = ", ".join(_SEEN_PLACEMENT)
     cursor.execute(
         f'INSERT INTO "{seen}" (org_id, partner_id, call_id, {placement}) '
@@ -395,10 +427,19 @@ def _roll_up(store: _LegStore) -> None:
         "ON CONFLICT (org_id, call_id) DO UPDATE SET "
         + ", ".join(f"{column} = excluded.{column}" for column in _SEEN_PLACEMENT)
     )
+    active = (
+        f"SELECT org_id, partner_id, {store.week('started_at')} AS week_on, user_id "
+        f"FROM {store.accepted} AS legs WHERE user_id <> ''"
+    )
+    if store.skip_known_weeks:
+        active = (
+            f"SELECT * FROM (SELECT DISTINCT * FROM ({active}) AS legs) AS active "
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{weeks}" AS known WHERE known.org_id = active.org_id '
+            "AND known.week_on = active.week_on AND known.user_id = active.user_id)"
+        )
     cursor.execute(
-        f'INSERT INTO "{weeks}" (org_id, partner_id, week_on, user_id) '
-        f"SELECT org_id, partner_id, {store.week('started_at')}, user_id "
-        f"FROM {store.accepted} AS legs WHERE user_id <> '' ON CONFLICT (org_id, week_on, user_id) DO NOTHING"
+        f'INSERT INTO "{weeks}" (org_id, partner_id, week_on, user_id) {active} '
+        "ON CONFLICT (org_id, week_on, user_id) DO NOTHING"
     )
     cursor.execute("DROP TABLE placed_calls")
 

@@ -73,14 +73,13 @@ class _LegLine(msgspec.Struct, forbid_unknown_fields=True):
     queue_wait_seconds: _Seconds | None = None
 
 
-class CheckedLeg(msgspec.Struct):
+class CheckedLeg(msgspec.Struct, gc=False):
     """A valid call leg and its line, ready to store once its customer is resolved: `values`
     are the leg row's columns after org_id and partner_id (calling.services.LEG_COLUMNS), the
     location (values[2]) still None when the leg names its location instead."""
 
     line: int
-    org_id: uuid.UUID
-    org_hex: str
+    org_hex: str  # the customer's org id as 32 hex digits, as the leg row stores it
     values: tuple[Any, ...]  # Any: the column values, as calling.services.LegRow holds them
     location_name: str = ""
     labels: Mapping[str, str] | None = None
@@ -94,7 +93,6 @@ class CheckedLeg(msgspec.Struct):
         name = values.get("location_name")
         return cls(
             line=line,
-            org_id=leg.org_id,
             org_hex=leg.org_id.hex,
             values=leg_values(leg),
             location_name=name.strip().casefold() if leg.location_id is None and isinstance(name, str) else "",
@@ -109,7 +107,7 @@ class FastLegs:
     """Turns NDJSON lines into CheckedLegs, or declines them (None)."""
 
     def __init__(self) -> None:
-        self._uuids: dict[str, uuid.UUID | None] = {}
+        self._uuids: dict[str, str | None] = {}
         self._lines = 0
         self._latest = self._clock()
 
@@ -119,7 +117,8 @@ class FastLegs:
         # path decline a few more rows, never accept one that validator would refuse.
         return datetime.now(UTC) + CLOCK_SKEW
 
-    def _uuid(self, text: str) -> uuid.UUID | None:
+    def _uuid_hex(self, text: str) -> str | None:
+        """The UUID in `text` as 32 hex digits (its storage form), or None if it is not one."""
         try:
             return self._uuids[text]
         except KeyError:
@@ -127,7 +126,7 @@ class FastLegs:
         if len(self._uuids) >= _CACHE:
             self._uuids.clear()
         try:
-            parsed: uuid.UUID | None = uuid.UUID(text.strip())
+            parsed: str | None = uuid.UUID(text.strip()).hex
         except ValueError:
             parsed = None
         self._uuids[text] = parsed
@@ -152,23 +151,21 @@ class FastLegs:
             return None
         if leg.queue_wait_seconds is not None and not leg.queue_outcome:
             return None
-        org_id = self._uuid(leg.org_id)
-        if org_id is None:
+        org_hex = self._uuid_hex(leg.org_id)
+        if org_hex is None:
             return None
         location_hex = None
         if leg.location_id is not None and leg.location_id.strip():
-            location_id = self._uuid(leg.location_id)
-            if location_id is None:
+            location_hex = self._uuid_hex(leg.location_id)
+            if location_hex is None:
                 return None
-            location_hex = location_id.hex
         started_at = self._moment(leg.started_at)
         if started_at is None:
             return None
         name = leg.location_name
         return CheckedLeg(
             line=line,
-            org_id=org_id,
-            org_hex=org_id.hex,
+            org_hex=org_hex,
             values=(
                 leg_id,
                 call_id,

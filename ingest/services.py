@@ -297,7 +297,7 @@ def _ingest_call_legs(chunk: Sequence[Item], directory: _Directory, tally: _Tall
     region (calling.services.append_leg_rows: deduplicated on leg id, rollups in the same
     transaction)."""
     legs = _checked_legs(chunk, tally)
-    orgs = {leg.org_hex: leg.org_id for leg in legs}
+    orgs = {org_hex: uuid.UUID(org_hex) for org_hex in {leg.org_hex for leg in legs}}
     directory.load(orgs.values())
     customers = {org_hex: directory.get(org_id) for org_hex, org_id in orgs.items()}
     by_region: dict[str, list[LegRow]] = defaultdict(list)
@@ -305,12 +305,12 @@ def _ingest_call_legs(chunk: Sequence[Item], directory: _Directory, tally: _Tall
     for leg in legs:
         customer = customers[leg.org_hex]
         if customer is None:
-            tally.reject(leg.line, _not_yours(leg.org_id, leg.labels))
+            tally.reject(leg.line, _not_yours(orgs[leg.org_hex], leg.labels))
             continue
         region_rows = by_region[customer.region]
         region_rows.append((leg.org_hex, customer.partner_id, *leg.values))
         if leg.location_name:
-            named[customer.region].append((len(region_rows) - 1, leg.org_id, leg.location_name))
+            named[customer.region].append((len(region_rows) - 1, orgs[leg.org_hex], leg.location_name))
     for region, positions in named.items():
         region_rows = by_region[region]
         ids = _location_ids(region, {(org_id, name) for _, org_id, name in positions})

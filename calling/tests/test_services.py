@@ -229,3 +229,29 @@ def test_concurrent_batches_of_one_call_count_it_once():
         (dt.date(2026, 1, 5), 200, 200),
         (dt.date(2026, 1, 6), 200, 0),
     ]
+
+
+def test_a_leg_id_stored_by_another_batch_meanwhile_counts_as_a_duplicate(monkeypatch):
+    from django.db import connections
+
+    from calling import services
+
+    if connections[EU].vendor != "postgresql":
+        pytest.skip("only PostgreSQL's appends leave out stored legs before inserting the rest")
+    legs = [CallLegRecordFactory(leg_id=f"late-{n}", call_id="c1", duration_seconds=10) for n in range(3)]
+    leave_out_stored = services._PostgresLegStore._leave_out_stored
+
+    def then_another_batch_stores_one(store: services._PostgresLegStore) -> None:
+        leave_out_stored(store)
+        other = dataclasses.replace(legs[1], org_id=uuid.uuid4(), duration_seconds=99)
+        columns = ", ".join(services.LEG_COLUMNS)
+        store.cursor.execute(
+            f'INSERT INTO "{store.legs}" ({columns}) VALUES ({", ".join(["%s"] * len(services.LEG_COLUMNS))})',
+            services.leg_row(other, PARTNER_ID),
+        )
+
+    monkeypatch.setattr(services._PostgresLegStore, "_leave_out_stored", then_another_batch_stores_one)
+    assert append_call_legs(region="EU", legs=legs) == AppendResult(accepted=2, duplicates=1)
+    assert CallLeg.objects.using(EU).get(leg_id="late-1").duration_seconds == 99
+    mine = CallDailyRollup.objects.using(EU).get(org_id=ORG)
+    assert (mine.legs, mine.calls, mine.duration_seconds) == (2, 1, 20)

@@ -1,4 +1,6 @@
 import io
+import os
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -48,6 +50,18 @@ def test_every_kind_is_ingested_from_a_file_for_a_partner(tmp_path, partner, cus
         for kind, rows in sample_rows(customer.org_id).items()
     }
     assert summaries == expected
+    assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 2
+
+
+def test_call_legs_are_read_from_the_process_standard_input(monkeypatch, partner, customer):
+    # The real descriptor, not a stand-in: the process reading ahead closes sys.stdin.
+    reading, writing = os.pipe()
+    os.write(writing, ndjson(sample_rows(customer.org_id)["call-legs"]))
+    os.close(writing)
+    with open(reading) as stdin:
+        monkeypatch.setattr(sys, "stdin", stdin)
+        out, _ = run("call-legs", "-", partner=partner.name)
+    assert "accepted: 2" in out.splitlines()
     assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 2
 
 

@@ -2,9 +2,9 @@
 load a file of any size in batches, with a progress line on standard error and a summary."""
 
 import argparse
+import os
 import sys
 import time
-from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -15,6 +15,7 @@ from accounts.models import Admin, PartnerOrg
 from accounts.roles import Permission
 from accounts.scope import NotAllowed, Scope, partner_wide, scope_for
 from ingest.formats import FormatRefused
+from ingest.read_ahead import ReadAhead
 from ingest.services import ingest_batch
 from ingest.sources import open_rows
 from ingest.validation import KINDS
@@ -143,7 +144,9 @@ class Command(BaseCommand):
 
     def _open(self, path: str, stdin: BinaryIO | None) -> BinaryIO:
         if path == "-":
-            return stdin or sys.stdin.buffer
+            # A file of our own on standard input's descriptor: the reading process closes
+            # sys.stdin when it starts (multiprocessing does), and would take its buffer along.
+            return stdin or os.fdopen(os.dup(sys.stdin.fileno()), "rb")
         try:
             return open(path, "rb")
         except OSError as error:
@@ -170,8 +173,8 @@ class Command(BaseCommand):
                 source = open_rows(stream, kind=kind, syntax=syntax, layout=layout)
             except FormatRefused as error:
                 raise CommandError(str(error)) from None
-            batches = iter(source)
-            while batch := list(islice(batches, batch_size)):
+            batches = ReadAhead(source, batch_size)
+            for batch in batches:
                 result = ingest_batch(scope=scope, kind=kind, rows=batch, source="cli", chunk_size=batch_size)
                 rows += result.rows
                 accepted += result.accepted
@@ -184,8 +187,7 @@ class Command(BaseCommand):
                 progress.show(rows, accepted, duplicates, rejected)
         finally:
             settings.DEBUG = debug
-            if path != "-":
-                stream.close()
+            stream.close()
         progress.close()
         elapsed = time.monotonic() - progress.started
         name = "standard input" if path == "-" else path
@@ -195,5 +197,5 @@ class Command(BaseCommand):
         self.stdout.write(f"accepted: {accepted:,}")
         self.stdout.write(f"duplicates: {duplicates:,}")
         self.stdout.write(f"rejected: {rejected:,}" + (" (listed above with their line numbers)" if rejected else ""))
-        ignored = source.ignored_columns
+        ignored = batches.ignored_columns
         self.stdout.write(f"ignored columns: {', '.join(ignored) if ignored else 'none'}")

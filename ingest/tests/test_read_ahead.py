@@ -1,0 +1,91 @@
+"""Reading ahead in a child process hands the command exactly the items an in-process reading
+would, batch by batch, and whatever stops the child stops the command."""
+
+import io
+import json
+import uuid
+
+import pytest
+
+from ingest.fast_legs import CheckedLeg
+from ingest.formats import BadLine, Row
+from ingest.read_ahead import ReadAhead
+from ingest.sources import open_rows
+
+ORG = uuid.UUID("aaaaaaaa-0000-4000-8000-000000000001")
+
+
+def leg(number: int, **changes: object) -> bytes:
+    values: dict[str, object] = {
+        "leg_id": f"leg-{number}",
+        "call_id": f"call-{number // 2}",
+        "org_id": str(ORG),
+        "started_at": "2026-01-04T09:30:00+00:00",
+        "duration_seconds": number,
+        "direction": "outbound",
+        "endpoint_type": "app",
+        "jitter_ms": 1.5,
+    }
+    return json.dumps(values | changes).encode()
+
+
+def body() -> bytes:
+    lines = [leg(number) for number in range(1, 8)]
+    lines[2] = leg(3, direction="OUTBOUND")  # an unusual spelling: the full validator's to read
+    lines[4] = b"{not json"
+    lines[5] = leg(6, pager="extra column")
+    return b"\n".join(lines) + b"\n"
+
+
+def by_line(item: object) -> int:
+    assert isinstance(item, (Row, BadLine, CheckedLeg))
+    return item.line
+
+
+def test_batches_hold_the_items_an_in_process_reading_gives():
+    in_process = list(open_rows(io.BytesIO(body()), kind="call-legs", syntax="ndjson"))
+    batches = list(ReadAhead(open_rows(io.BytesIO(body()), kind="call-legs", syntax="ndjson"), batch_size=3))
+    assert [sorted(batch, key=by_line) for batch in batches] == [in_process[0:3], in_process[3:6], in_process[6:7]]
+    assert {type(item) for item in in_process} == {CheckedLeg, Row, BadLine}
+
+
+def test_checked_legs_come_back_with_their_values():
+    [batch] = ReadAhead(open_rows(io.BytesIO(leg(9) + b"\n"), kind="call-legs", syntax="ndjson"), batch_size=10)
+    [checked] = batch
+    assert isinstance(checked, CheckedLeg)
+    assert (checked.line, checked.org_hex, checked.values[:2], checked.values[4:6]) == (
+        1,
+        ORG.hex,
+        ("leg-9", "call-4"),
+        ("2026-01-04 09:30:00", 9),
+    )
+    assert checked.values[9] == 1.5  # jitter_ms, still a float
+
+
+def test_the_columns_nothing_reads_are_known_once_the_batches_are_read():
+    reader = ReadAhead(open_rows(io.BytesIO(body()), kind="call-legs", syntax="ndjson"), batch_size=2)
+    assert reader.ignored_columns == []
+    list(reader)
+    assert reader.ignored_columns == ["pager"]
+
+
+def test_rows_of_other_kinds_keep_their_order():
+    rows = b"".join(json.dumps({"org_id": str(ORG), "name": f"Site {n}"}).encode() + b"\n" for n in range(5))
+    [batch] = ReadAhead(open_rows(io.BytesIO(rows), kind="locations", syntax="ndjson"), batch_size=10)
+    assert [item.line for item in batch] == [1, 2, 3, 4, 5]
+    assert all(isinstance(item, Row) for item in batch)
+
+
+class BrokenStream(io.BytesIO):
+    """A stream whose device fails after the first line."""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if self.tell():
+            raise OSError(5, "Input/output error")
+        return super().readline(size)
+
+
+def test_a_failure_while_reading_is_raised_in_the_caller():
+    reader = ReadAhead(open_rows(BrokenStream(body()), kind="call-legs", syntax="ndjson"), batch_size=1)
+    with pytest.raises(OSError, match="Input/output error"):
+        list(reader)
