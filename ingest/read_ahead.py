@@ -76,6 +76,7 @@ class ReadAhead:
                 try:
                     message: tuple[Any, ...] = receiver.recv()
                 except EOFError:
+                    child.join()  # it closed the pipe by dying: its exit code says how
                     stopped = f"the reading process stopped unexpectedly (exit code {child.exitcode})"
                     raise RuntimeError(stopped) from None
                 if message[0] == _END:

@@ -3,6 +3,7 @@ would, batch by batch, and whatever stops the child stops the command."""
 
 import io
 import json
+import os
 import uuid
 
 import pytest
@@ -89,3 +90,18 @@ def test_a_failure_while_reading_is_raised_in_the_caller():
     reader = ReadAhead(open_rows(BrokenStream(body()), kind="call-legs", syntax="ndjson"), batch_size=1)
     with pytest.raises(OSError, match="Input/output error"):
         list(reader)
+
+
+class DyingSource:
+    """A source whose reading process is killed outright (as by the out-of-memory killer)."""
+
+    ignored_columns: list[str] = []
+
+    def __iter__(self):
+        os._exit(3)
+        yield
+
+
+def test_a_reading_process_that_dies_stops_the_caller_with_its_exit_code():
+    with pytest.raises(RuntimeError, match=r"stopped unexpectedly \(exit code 3\)"):
+        list(ReadAhead(DyingSource(), batch_size=10))  # type: ignore[arg-type]
