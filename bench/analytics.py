@@ -1,4 +1,4 @@
-"""License analytics page and API (issue 5) with 20,000 customers, 80,000 subscriptions and 12
+"""License analytics page and API with 20,000 customers, 80,000 subscriptions and 12
 weekly snapshots per license line, all in one region.
 
 Prints p50/p95 server time (the request through Django's full stack, in-process) of the page, an

@@ -1,4 +1,4 @@
-"""Customer list page and API with 20,000 customers in the directory (issue: customers).
+"""Customer list page and API with 20,000 customers in the directory.
 
 Prints p50/p95 server time per filter combination (the request through Django's full stack,
 in-process), next to the engine's raw speed for the list's core query in the same run."""

@@ -1,4 +1,4 @@
-"""Call-leg ingestion (issue 4): the command line and the HTTP API against the engine's own bulk
+"""Call-leg ingestion: the command line and the HTTP API against the engine's own bulk
 load of the same rows into the same table, in the same run; and peak memory from 1 M legs up.
 
 `python -m bench.ingest <engine> [legs] [memory sizes...]`, e.g. `python -m bench.ingest sqlite
