@@ -198,12 +198,12 @@ def test_freeze_refuses_a_week_that_does_not_start_on_sunday():
         freeze_calling_week(region="EU", week_on=dt.date(2026, 1, 5))
 
 
+# SQLite already serialises writers with BEGIN IMMEDIATE; the lock under test is PostgreSQL's.
+@pytest.mark.postgresql
 @pytest.mark.django_db(databases="__all__", transaction=True)
 def test_concurrent_batches_of_one_call_count_it_once():
     from django.db import connections
 
-    if connections[EU].vendor != "postgresql":
-        pytest.skip("SQLite already serialises writers with BEGIN IMMEDIATE; the lock under test is PostgreSQL's")
     start = threading.Barrier(2)
     errors: list[BaseException] = []
     started_at = dt.datetime(2026, 1, 6, 8, 0, tzinfo=UTC)
@@ -231,13 +231,11 @@ def test_concurrent_batches_of_one_call_count_it_once():
     ]
 
 
+# Only PostgreSQL's appends leave out the stored legs before inserting the rest.
+@pytest.mark.postgresql
 def test_a_leg_id_stored_by_another_batch_meanwhile_counts_as_a_duplicate(monkeypatch):
-    from django.db import connections
-
     from calling import services
 
-    if connections[EU].vendor != "postgresql":
-        pytest.skip("only PostgreSQL's appends leave out stored legs before inserting the rest")
     legs = [CallLegRecordFactory(leg_id=f"late-{n}", call_id="c1", duration_seconds=10) for n in range(3)]
     leave_out_stored = services._PostgresLegStore._leave_out_stored
 
