@@ -86,21 +86,21 @@ class CheckedLeg(msgspec.Struct, gc=False):
     org_hex: str  # the customer's org id as 32 hex digits, as the leg row stores it
     values: tuple[Any, ...]  # Any: the column values, as calling.services.LegRow holds them
     location_name: str = ""
-    labels: Mapping[str, str] | None = None
+    org_label: str = "org_id"  # what the sender calls the org id field, for a refusal's message
 
     @classmethod
     def of_record(
         cls, line: int, leg: CallLegRecord, values: Mapping[str, object], labels: Mapping[str, str] | None
     ) -> "CheckedLeg":
         """A leg the full validator accepted; `values` are the row's raw fields (for its
-        location name)."""
+        location name), `labels` the sender's names of our fields (None: our own names)."""
         name = values.get("location_name")
         return cls(
             line=line,
             org_hex=leg.org_id.hex,
             values=leg_values(leg),
             location_name=name.strip().casefold() if leg.location_id is None and isinstance(name, str) else "",
-            labels=labels,
+            org_label=(labels or {}).get("org_id", "org_id"),
         )
 
 

@@ -132,10 +132,20 @@ class _Directory:
         return self.known.get(org_id)
 
 
-def _not_yours(org_id: uuid.UUID, labels: Mapping[str, str] | None) -> str:
+def _not_yours(org_id: uuid.UUID, org_label: str = "org_id") -> str:
     # The same words for an unknown org id and another partner's: a refusal leaks nothing.
-    name = (labels or {}).get("org_id", "org_id")
-    return f"{name}: {org_id} is not a customer you may write for (unknown, or not assigned to you)"
+    return f"{org_label}: {org_id} is not a customer you may write for (unknown, or not assigned to you)"
+
+
+def _validated(row: Row, parse: Callable[[Mapping[str, object]], Parsed]) -> Parsed | str:
+    """The row parsed, or why it is rejected."""
+    try:
+        return parse(row.values)
+    except RowInvalid as invalid:
+        return describe(invalid.errors, row.labels)
+    except (ValueError, OverflowError, TypeError) as error:
+        # A value no validator foresaw must still reject one row, not the batch.
+        return f"cannot be read: {error}"
 
 
 def _parsed(
@@ -148,13 +158,26 @@ def _parsed(
             continue
         if isinstance(item, CheckedLeg):
             raise TypeError(f"line {item.line}: a checked call leg needs no parsing")
-        try:
-            yield item, parse(item.values)
-        except RowInvalid as invalid:
-            tally.reject(item.line, describe(invalid.errors, item.labels))
-        except (ValueError, OverflowError, TypeError) as error:
-            # A value no validator foresaw must still reject one row, not the batch.
-            tally.reject(item.line, f"cannot be read: {error}")
+        parsed = _validated(item, parse)
+        if isinstance(parsed, str):
+            tally.reject(item.line, parsed)
+        else:
+            yield item, parsed
+
+
+def checked_call_legs(items: Iterable[Item]) -> Iterator[CheckedLeg | BadLine]:
+    """Call-leg items with every readable row validated: a CheckedLeg, or a BadLine carrying why
+    it is rejected. Needs no database, so the command's reading process does it (ingest.read_ahead)
+    and the full validator's time (CSV, the Webex layout) overlaps the writing too."""
+    for item in items:
+        if not isinstance(item, Row):
+            yield item
+            continue
+        parsed = _validated(item, PARSERS["call-legs"])
+        if isinstance(parsed, str):
+            yield BadLine(item.line, parsed)
+        else:
+            yield CheckedLeg.of_record(item.line, parsed.record, item.values, item.labels)
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -189,7 +212,7 @@ def _ingest_region_rows(kind: str, chunk: Sequence[Item], directory: _Directory,
     for item, row in parsed:
         customer = directory.get(row.org_id)
         if customer is None:
-            tally.reject(item.line, _not_yours(row.org_id, item.labels))
+            tally.reject(item.line, _not_yours(row.org_id))
         else:
             by_region[customer.region].append((item.line, customer, row.record))
     for region, rows in by_region.items():
@@ -249,7 +272,7 @@ def _ingest_admin_activity(chunk: Sequence[Item], directory: _Directory, tally: 
     directory.load(row.org_id for _, row in parsed)
     for item, row in parsed:
         if directory.get(row.org_id) is None:
-            tally.reject(item.line, _not_yours(row.org_id, None))
+            tally.reject(item.line, _not_yours(row.org_id))
             continue
         tally.accepted += 1
         if row.org_id not in latest or row.record > latest[row.org_id]:
@@ -275,20 +298,17 @@ def _location_ids(region: str, wanted: set[tuple[uuid.UUID, str]]) -> dict[tuple
 
 
 def _checked_legs(chunk: Sequence[Item], tally: _Tally) -> list[CheckedLeg]:
-    """The valid legs of a chunk: those the fast path vouched for as they are, the others through
-    the full validator (rejecting the invalid and unreadable ones on the way)."""
+    """The valid legs of a chunk, in line order (of two legs with one leg id, the earlier line is
+    the one stored); the invalid and unreadable ones are rejected on the way."""
     legs: list[CheckedLeg] = []
-    rows: list[Item] = []
-    for item in chunk:
-        if isinstance(item, CheckedLeg):
-            legs.append(item)
+    for item in checked_call_legs(chunk):
+        if isinstance(item, BadLine):
+            tally.reject(item.line, item.error)
         else:
-            rows.append(item)
-    if rows:
-        for row, parsed in _parsed(rows, PARSERS["call-legs"], tally):
-            legs.append(CheckedLeg.of_record(row.line, parsed.record, row.values, row.labels))
-        # Back in line order: of two legs with one leg id, the earlier line is the one stored.
-        legs.sort(key=attrgetter("line"))
+            legs.append(item)
+    # A reading process hands its checked legs apart from the other items (already in order
+    # then: sorting costs a comparison per leg).
+    legs.sort(key=attrgetter("line"))
     return legs
 
 
@@ -305,7 +325,7 @@ def _ingest_call_legs(chunk: Sequence[Item], directory: _Directory, tally: _Tall
     for leg in legs:
         customer = customers[leg.org_hex]
         if customer is None:
-            tally.reject(leg.line, _not_yours(orgs[leg.org_hex], leg.labels))
+            tally.reject(leg.line, _not_yours(orgs[leg.org_hex], leg.org_label))
             continue
         region_rows = by_region[customer.region]
         region_rows.append((leg.org_hex, customer.partner_id, *leg.values))

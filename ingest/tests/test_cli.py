@@ -1,6 +1,7 @@
 import io
 import os
 import sys
+import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -105,6 +106,15 @@ def test_webex_call_records_are_imported_and_unused_columns_named(tmp_path, part
     out, _ = run("call-legs", str(path), partner=partner.name, format="webex-cdr")
     assert "accepted: 7" in out
     assert "ignored columns: Call type, Call outcome, Hold Duration, Report time" in out
+
+
+def test_a_webex_record_of_a_customer_not_ours_is_refused_in_the_webex_column_name(tmp_path, partner, customer):
+    stranger = uuid.uuid4()
+    path = tmp_path / "cdr.csv"
+    path.write_bytes(body_of(call_records(customer.org_id)[:1] + call_records(stranger)[:1]))
+    out, err = run("call-legs", str(path), partner=partner.name, format="webex-cdr")
+    assert f"line 3: Org UUID: {stranger} is not a customer you may write for" in err
+    assert "accepted: 1" in out.splitlines()
 
 
 @pytest.mark.parametrize(

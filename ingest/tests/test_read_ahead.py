@@ -11,6 +11,7 @@ import pytest
 from ingest.fast_legs import CheckedLeg
 from ingest.formats import BadLine, Row
 from ingest.read_ahead import ReadAhead
+from ingest.services import checked_call_legs
 from ingest.sources import open_rows
 
 ORG = uuid.UUID("aaaaaaaa-0000-4000-8000-000000000001")
@@ -43,11 +44,24 @@ def by_line(item: object) -> int:
     return item.line
 
 
-def test_batches_hold_the_items_an_in_process_reading_gives():
-    in_process = list(open_rows(io.BytesIO(body()), kind="call-legs", syntax="ndjson"))
+def test_batches_hold_the_call_legs_an_in_process_check_gives():
+    read = list(open_rows(io.BytesIO(body()), kind="call-legs", syntax="ndjson"))
+    assert {type(item) for item in read} == {CheckedLeg, Row, BadLine}
+    in_process = list(checked_call_legs(read))
     batches = list(ReadAhead(open_rows(io.BytesIO(body()), kind="call-legs", syntax="ndjson"), batch_size=3))
     assert [sorted(batch, key=by_line) for batch in batches] == [in_process[0:3], in_process[3:6], in_process[6:7]]
-    assert {type(item) for item in in_process} == {CheckedLeg, Row, BadLine}
+
+
+def test_rows_the_fast_path_declined_arrive_validated():
+    lines = [leg(1, direction="OUTBOUND"), leg(2, duration_seconds=-5), b"{not json"]
+    body = b"\n".join(lines) + b"\n"
+    [batch] = ReadAhead(open_rows(io.BytesIO(body), kind="call-legs", syntax="ndjson"), batch_size=10)
+    first, negative, broken = sorted(batch, key=by_line)
+    assert isinstance(first, CheckedLeg)  # read by the full validator
+    assert first.values[6] == "outbound"
+    assert isinstance(negative, BadLine)
+    assert "duration_seconds" in negative.error
+    assert isinstance(broken, BadLine)
 
 
 def test_checked_legs_come_back_with_their_values():
@@ -95,6 +109,7 @@ def test_a_failure_while_reading_is_raised_in_the_caller():
 class DyingSource:
     """A source whose reading process is killed outright (as by the out-of-memory killer)."""
 
+    kind = "call-legs"
     ignored_columns: list[str] = []
 
     def __iter__(self):
