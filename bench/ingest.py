@@ -4,9 +4,11 @@ load of the same rows into the same table, in the same run; and peak memory from
 `python -m bench.ingest <engine> [legs] [memory sizes...]`, e.g. `python -m bench.ingest sqlite
 200000 1000000 3000000`. Rates are legs per second over the whole run (reading, validating,
 resolving customers, writing legs and rollups); the raw load times only the engine's insert of
-ready-made rows (SQLite `executemany`, PostgreSQL `COPY`). Memory is the peak resident size of a
-separate `ingest` process fed the legs on standard input."""
+ready-made rows (SQLite `executemany`, PostgreSQL `COPY`). The same legs are also loaded from CSV
+(the full validator instead of the NDJSON fast path) and packed into one day (dense). Memory is
+the peak resident size of a separate `ingest` process fed the legs on standard input."""
 
+import csv
 import datetime as dt
 import json
 import os
@@ -85,6 +87,18 @@ def write_ndjson(path: Path, count: int, prefix: str, days: int = DAYS) -> None:
     with path.open("w") as out:
         for leg in generate_legs(count, prefix, days):
             out.write(json.dumps(leg) + "\n")
+
+
+def write_csv(path: Path, count: int, prefix: str, days: int = DAYS) -> None:
+    """The same legs as write_ndjson, as CSV (read by the full validator, not the fast path)."""
+    legs = generate_legs(count, prefix, days)
+    first = next(legs)
+    columns = list(first) + [name for name in ("feature", "queue_outcome", "queue_wait_seconds") if name not in first]
+    with path.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=columns)
+        writer.writeheader()
+        writer.writerow(first)
+        writer.writerows(legs)
 
 
 def populate() -> dict[str, object]:
@@ -384,6 +398,12 @@ def main(engine: str, legs: int, memory_sizes: tuple[int, ...]) -> None:
     api_seconds = api_load(path, data["admin"])
     assert legs_stored() == legs
     path.unlink()
+    csv_path = workdir / "legs.csv"
+    write_csv(csv_path, legs, "b")
+    empty_calling_tables()
+    csv_seconds = cli_load(csv_path)
+    assert legs_stored() == legs
+    csv_path.unlink()
     dense_path = workdir / "dense.ndjson"
     write_ndjson(dense_path, legs, "d", DENSE_DAYS)
     dense = load(dense_path, partner_id, postgres)
@@ -396,6 +416,8 @@ def main(engine: str, legs: int, memory_sizes: tuple[int, ...]) -> None:
         **sparse.figures(),
         "api_legs_per_s": round(api_rate),
         "api_share_of_cli": round(api_rate / cli_rate, 3),
+        "cli_csv_legs_per_s": round(legs / csv_seconds),
+        "cli_csv_share_of_raw": round(sparse.raw_seconds / csv_seconds, 3),
         "cli_batch": CLI_BATCH,
         "api_batch": API_BATCH,
         "dense": {"days": DENSE_DAYS, **dense.figures()},
@@ -403,6 +425,7 @@ def main(engine: str, legs: int, memory_sizes: tuple[int, ...]) -> None:
     print(f"{legs:,} legs, {CUSTOMERS} customers, engine {engine}")
     print(f"{DAYS} days: {sparse.summary()}")
     print(f"HTTP API {api_rate:,.0f} legs/s ({api_rate / cli_rate:.0%} of CLI; target >= 50%)")
+    print(f"CLI from CSV {legs / csv_seconds:,.0f} legs/s ({sparse.raw_seconds / csv_seconds:.0%} of raw)")
     print(f"dense ({DENSE_DAYS} day): {dense.summary()}")
     memory = []
     for size in memory_sizes:
