@@ -57,9 +57,9 @@ def _read(source: RowSource, batch_size: int, out: Connection) -> None:
 class ReadAhead:
     """The batches of a RowSource, read in a child process one batch ahead of the caller.
 
-    For call legs a batch holds checked legs, after the lines rejected (ingestion puts call legs
-    back in line order itself); other kinds' rows keep their order. Once the batches are all
-    read, `ignored_columns` holds what the source could not use."""
+    For call legs a batch holds the rejected lines, then the checked legs in line order; other
+    kinds' items keep their order. Once the batches are all read, `ignored_columns` holds what
+    the source could not use."""
 
     def __init__(self, source: RowSource, batch_size: int) -> None:
         self._source = source

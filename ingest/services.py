@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from django.db import DataError, IntegrityError, transaction
@@ -298,17 +297,14 @@ def _location_ids(region: str, wanted: set[tuple[uuid.UUID, str]]) -> dict[tuple
 
 
 def _checked_legs(chunk: Sequence[Item], tally: _Tally) -> list[CheckedLeg]:
-    """The valid legs of a chunk, in line order (of two legs with one leg id, the earlier line is
-    the one stored); the invalid and unreadable ones are rejected on the way."""
+    """The valid legs of a chunk, in its order (of two legs with one leg id, the earlier is the
+    one stored); the invalid and unreadable ones are rejected on the way."""
     legs: list[CheckedLeg] = []
     for item in checked_call_legs(chunk):
         if isinstance(item, BadLine):
             tally.reject(item.line, item.error)
         else:
             legs.append(item)
-    # A reading process hands its checked legs apart from the other items (already in order
-    # then: sorting costs a comparison per leg).
-    legs.sort(key=attrgetter("line"))
     return legs
 
 
