@@ -15,6 +15,7 @@ unreadable lines) are pickled."""
 
 import multiprocessing
 import pickle
+import signal
 import sys
 from collections.abc import Iterator
 from itertools import islice
@@ -36,6 +37,8 @@ _BATCH, _END, _FAILED = "batch", "end", "failed"
 
 def _read(source: RowSource, batch_size: int, out: Connection) -> None:
     """The child: send each batch as (checked legs, other items), then the ignored columns."""
+    # Ctrl-C reaches the whole process group: the command stops us, one traceback is enough.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         items: Iterator[Item] = iter(source)
         if source.kind == "call-legs":
@@ -55,7 +58,8 @@ def _read(source: RowSource, batch_size: int, out: Connection) -> None:
 
 
 class ReadAhead:
-    """The batches of a RowSource, read in a child process one batch ahead of the caller.
+    """The batches of a RowSource, read in a child process one batch ahead of the caller, which
+    the `with` block owns: leaving it stops the child, however the block ends.
 
     For call legs a batch holds the rejected lines, then the checked legs in line order; other
     kinds' items keep their order. Once the batches are all read, `ignored_columns` holds what
@@ -66,34 +70,38 @@ class ReadAhead:
         self._batch_size = batch_size
         self.ignored_columns: list[str] = []
 
-    def __iter__(self) -> Iterator[list[Item]]:
+    def __enter__(self) -> "ReadAhead":
         context = multiprocessing.get_context("fork")
-        receiver, sender = context.Pipe(duplex=False)
+        self._receiver, sender = context.Pipe(duplex=False)
         # Whatever sits in our output buffers would otherwise be written again by the child.
         sys.stdout.flush()
         sys.stderr.flush()
-        child = context.Process(target=_read, args=(self._source, self._batch_size, sender), daemon=True)
-        child.start()
+        self._child = context.Process(target=_read, args=(self._source, self._batch_size, sender), daemon=True)
+        self._child.start()
         sender.close()
-        try:
-            while True:
-                try:
-                    message: tuple[Any, ...] = receiver.recv()
-                except EOFError:
-                    child.join()  # it closed the pipe by dying: its exit code says how
-                    stopped = f"the reading process stopped unexpectedly (exit code {child.exitcode})"
-                    raise RuntimeError(stopped) from None
-                if message[0] == _END:
-                    self.ignored_columns = message[1]
-                    return
-                if message[0] == _FAILED:
-                    raise message[1]
-                _, legs, others = message
-                batch: list[Item] = pickle.loads(others)
-                batch.extend(_decode_legs(legs))
-                yield batch
-        finally:
-            receiver.close()
-            if child.is_alive():
-                child.terminate()
-            child.join()
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self._receiver.close()
+        if self._child.is_alive():
+            self._child.terminate()
+        self._child.join()
+
+    def __iter__(self) -> Iterator[list[Item]]:
+        while True:
+            try:
+                message: tuple[Any, ...] = self._receiver.recv()
+            except EOFError:
+                self._child.join()  # it closed the pipe by dying: its exit code says how
+                raise RuntimeError(
+                    f"the reading process stopped unexpectedly (exit code {self._child.exitcode})"
+                ) from None
+            if message[0] == _END:
+                self.ignored_columns = message[1]
+                return
+            if message[0] == _FAILED:
+                raise message[1]
+            _, legs, others = message
+            batch: list[Item] = pickle.loads(others)
+            batch.extend(_decode_legs(legs))
+            yield batch

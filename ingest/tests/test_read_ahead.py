@@ -3,6 +3,7 @@ would, batch by batch, and whatever stops the child stops the command."""
 
 import io
 import json
+import multiprocessing
 import os
 import uuid
 
@@ -39,6 +40,15 @@ def body() -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
+def read_all(source: object, batch_size: int) -> list[list[object]]:
+    with ReadAhead(source, batch_size) as reader:  # type: ignore[arg-type]
+        return list(reader)
+
+
+def ndjson_source(data: bytes, kind: str = "call-legs") -> object:
+    return open_rows(io.BytesIO(data), kind=kind, syntax="ndjson")
+
+
 def by_line(item: object) -> int:
     assert isinstance(item, (Row, BadLine, CheckedLeg))
     return item.line
@@ -48,14 +58,14 @@ def test_batches_hold_the_call_legs_an_in_process_check_gives():
     read = list(open_rows(io.BytesIO(body()), kind="call-legs", syntax="ndjson"))
     assert {type(item) for item in read} == {CheckedLeg, Row, BadLine}
     in_process = list(checked_call_legs(read))
-    batches = list(ReadAhead(open_rows(io.BytesIO(body()), kind="call-legs", syntax="ndjson"), batch_size=3))
+    batches = read_all(ndjson_source(body()), batch_size=3)
     assert [sorted(batch, key=by_line) for batch in batches] == [in_process[0:3], in_process[3:6], in_process[6:7]]
 
 
 def test_rows_the_fast_path_declined_arrive_validated():
     lines = [leg(1, direction="OUTBOUND"), leg(2, duration_seconds=-5), b"{not json"]
     body = b"\n".join(lines) + b"\n"
-    [batch] = ReadAhead(open_rows(io.BytesIO(body), kind="call-legs", syntax="ndjson"), batch_size=10)
+    [batch] = read_all(ndjson_source(body), batch_size=10)
     first, negative, broken = sorted(batch, key=by_line)
     assert isinstance(first, CheckedLeg)  # read by the full validator
     assert first.values[6] == "outbound"
@@ -65,7 +75,7 @@ def test_rows_the_fast_path_declined_arrive_validated():
 
 
 def test_checked_legs_come_back_with_their_values():
-    [batch] = ReadAhead(open_rows(io.BytesIO(leg(9) + b"\n"), kind="call-legs", syntax="ndjson"), batch_size=10)
+    [batch] = read_all(ndjson_source(leg(9) + b"\n"), batch_size=10)
     [checked] = batch
     assert isinstance(checked, CheckedLeg)
     assert (checked.line, checked.org_hex, checked.values[:2], checked.values[4:6]) == (
@@ -78,15 +88,15 @@ def test_checked_legs_come_back_with_their_values():
 
 
 def test_the_columns_nothing_reads_are_known_once_the_batches_are_read():
-    reader = ReadAhead(open_rows(io.BytesIO(body()), kind="call-legs", syntax="ndjson"), batch_size=2)
-    assert reader.ignored_columns == []
-    list(reader)
+    with ReadAhead(ndjson_source(body()), batch_size=2) as reader:  # type: ignore[arg-type]
+        assert reader.ignored_columns == []
+        list(reader)
     assert reader.ignored_columns == ["pager"]
 
 
 def test_rows_of_other_kinds_keep_their_order():
     rows = b"".join(json.dumps({"org_id": str(ORG), "name": f"Site {n}"}).encode() + b"\n" for n in range(5))
-    [batch] = ReadAhead(open_rows(io.BytesIO(rows), kind="locations", syntax="ndjson"), batch_size=10)
+    [batch] = read_all(ndjson_source(rows, kind="locations"), batch_size=10)
     assert [item.line for item in batch] == [1, 2, 3, 4, 5]
     assert all(isinstance(item, Row) for item in batch)
 
@@ -101,9 +111,17 @@ class BrokenStream(io.BytesIO):
 
 
 def test_a_failure_while_reading_is_raised_in_the_caller():
-    reader = ReadAhead(open_rows(BrokenStream(body()), kind="call-legs", syntax="ndjson"), batch_size=1)
     with pytest.raises(OSError, match="Input/output error"):
-        list(reader)
+        read_all(open_rows(BrokenStream(body()), kind="call-legs", syntax="ndjson"), batch_size=1)
+
+
+def test_leaving_the_block_early_stops_the_reading_process():
+    many = b"".join(leg(number) + b"\n" for number in range(1, 2001))
+    with pytest.raises(LookupError), ReadAhead(ndjson_source(many), batch_size=10) as reader:  # type: ignore[arg-type]
+        next(iter(reader))
+        assert multiprocessing.active_children()  # still reading, blocked on the pipe
+        raise LookupError("the caller failed while writing the first batch")
+    assert multiprocessing.active_children() == []
 
 
 class DyingSource:
@@ -119,4 +137,4 @@ class DyingSource:
 
 def test_a_reading_process_that_dies_stops_the_caller_with_its_exit_code():
     with pytest.raises(RuntimeError, match=r"stopped unexpectedly \(exit code 3\)"):
-        list(ReadAhead(DyingSource(), batch_size=10))  # type: ignore[arg-type]
+        read_all(DyingSource(), batch_size=10)

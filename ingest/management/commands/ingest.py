@@ -173,18 +173,20 @@ class Command(BaseCommand):
                 source = open_rows(stream, kind=kind, syntax=syntax, layout=layout)
             except FormatRefused as error:
                 raise CommandError(str(error)) from None
-            batches = ReadAhead(source, batch_size)
-            for batch in batches:
-                result = ingest_batch(scope=scope, kind=kind, rows=batch, source="cli", chunk_size=batch_size)
-                rows += result.rows
-                accepted += result.accepted
-                duplicates += result.duplicates
-                rejected += len(result.rejected) + result.rejected_unlisted
-                for rejection in result.rejected:
-                    progress.say(f"line {rejection.line}: {rejection.error}")
-                if result.rejected_unlisted:
-                    progress.say(f"... and {result.rejected_unlisted:,} more rejected rows of this batch, not listed")
-                progress.show(rows, accepted, duplicates, rejected)
+            with ReadAhead(source, batch_size) as batches:
+                for batch in batches:
+                    result = ingest_batch(scope=scope, kind=kind, rows=batch, source="cli", chunk_size=batch_size)
+                    rows += result.rows
+                    accepted += result.accepted
+                    duplicates += result.duplicates
+                    rejected += len(result.rejected) + result.rejected_unlisted
+                    for rejection in result.rejected:
+                        progress.say(f"line {rejection.line}: {rejection.error}")
+                    if result.rejected_unlisted:
+                        progress.say(
+                            f"... and {result.rejected_unlisted:,} more rejected rows of this batch, not listed"
+                        )
+                    progress.show(rows, accepted, duplicates, rejected)
         finally:
             settings.DEBUG = debug
             stream.close()
