@@ -24,6 +24,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+# Tables to bulk-load: each one's name, columns and rows.
+Tables = list[tuple[str, list[str], list[tuple[object, ...]]]]
+
 LEGS = 200_000
 # The main run spreads the legs over four weeks: ~0.35 legs per user and day, sparse enough that
 # a daily rollup row holds about two legs. The dense run puts the same legs in one day (10 legs
@@ -176,30 +179,16 @@ def raw_rows(path: Path, partner_id: int, postgres: bool) -> list[tuple[object, 
 
 def raw_load(rows: list[tuple[object, ...]]) -> float:
     """Seconds the engine takes to bulk-load the rows into the call-leg table, in one transaction."""
-    from django.db import connections, transaction
-
     from calling.models import CallLeg
     from calling.services import LEG_COLUMNS
-    from regions.registry import db_for
 
-    alias = db_for(REGION)
-    connection = connections[alias]
-    table = connection.ops.quote_name(CallLeg._meta.db_table)
-    names = ", ".join(LEG_COLUMNS)
-    started = time.perf_counter()
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(LEG_COLUMNS))})", rows)
-    return time.perf_counter() - started
+    return bulk_load([(CallLeg._meta.db_table, list(LEG_COLUMNS), rows)])
 
 
-def derived_rows() -> list[tuple[str, list[str], list[tuple[object, ...]]]]:
+def derived_rows() -> Tables:
     """What ingestion wrote besides the legs (daily rollups, call placements, user weeks): each
-    table's columns and rows as stored, to bulk-load again (not timed)."""
+    table's columns and rows as stored, to bulk-load again (not timed): the least any ingestion
+    that keeps them must spend on them beyond the legs themselves."""
     from django.db import connections
 
     from calling.models import CallDailyRollup, CallingUserWeek, CallSeen
@@ -216,10 +205,9 @@ def derived_rows() -> list[tuple[str, list[str], list[tuple[object, ...]]]]:
     return tables
 
 
-def raw_load_derived(tables: list[tuple[str, list[str], list[tuple[object, ...]]]]) -> float:
-    """Seconds the engine takes to bulk-load those rows into their (emptied) tables, in one
-    transaction, the way `raw_load` loads the legs: the least any ingestion that keeps them must
-    spend on them beyond the legs themselves."""
+def bulk_load(tables: Tables) -> float:
+    """Seconds the engine takes to bulk-load each table's rows (SQLite `executemany`, PostgreSQL
+    `COPY`), all in one transaction."""
     from django.db import connections, transaction
 
     from regions.registry import db_for
@@ -368,7 +356,7 @@ def load(path: Path, partner_id: int, postgres: bool) -> Loads:
     assert legs_stored() == count
     derived = derived_rows()
     empty_calling_tables()
-    derived_seconds = raw_load_derived(derived)
+    derived_seconds = bulk_load(derived)
     return Loads(count, raw_seconds, cli_seconds, sum(len(rows) for _, _, rows in derived), derived_seconds)
 
 
