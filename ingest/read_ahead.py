@@ -7,12 +7,13 @@ database's work. In a forked child the two run on two cores at once: for call le
 also validates every row, so the command only resolves customers and writes. The child stays at
 most one batch ahead (the pipe blocks it), so memory stays flat whatever the size of the file.
 
-The child only reads: it never touches a database connection it inherited, and it leaves through
-`os._exit` (multiprocessing's fork start), so no connection of ours is closed or flushed by it.
-Checked call legs, almost every row of a large file, cross the pipe as MessagePack (decoding
-them costs a microsecond each, a fifth of pickling); other items (rows for the full validator,
-unreadable lines) are pickled."""
+The child only reads: it never touches a database connection it inherited, never collects what
+it inherited (frozen at the fork), and leaves through `os._exit` (multiprocessing's fork start),
+so nothing of ours is closed or flushed by it. Checked call legs, almost every row of a large
+file, cross the pipe as MessagePack (decoding them costs a microsecond each, a fifth of
+pickling); rejected lines, and other kinds' rows, are pickled."""
 
+import gc
 import multiprocessing
 import pickle
 import signal
@@ -77,7 +78,13 @@ class ReadAhead:
         sys.stdout.flush()
         sys.stderr.flush()
         self._child = context.Process(target=_read, args=(self._source, self._batch_size, sender), daemon=True)
-        self._child.start()
+        # Frozen, what the child inherits is never collected there: no finaliser of an object of
+        # ours (a database cursor left for the collector) runs in the child, on our connections.
+        gc.freeze()
+        try:
+            self._child.start()
+        finally:
+            gc.unfreeze()
         sender.close()
         return self
 
