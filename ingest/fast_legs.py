@@ -1,5 +1,7 @@
-"""The fast path for NDJSON call legs in our own layout: msgspec decodes and type-checks a line in
-C straight into the values of a leg row, and a few checks in Python cover the rest.
+"""The fast path for call legs: msgspec decodes and type-checks a row in C straight into the
+values of a leg row, and a few checks in Python cover the rest. It reads NDJSON lines in our own
+layout (`check`) and rows already split into fields (`check_fields`: CSV, and the Webex layout
+once mapped onto our field names).
 
 It only ever vouches for rows that the full validator (ingest.validation.parse_call_leg_row)
 would accept as they are, and produces the very values that validator would store. Anything
@@ -104,11 +106,21 @@ class CheckedLeg(msgspec.Struct, gc=False):
         )
 
 
+class _LegFields(_LegLine, forbid_unknown_fields=False):
+    """A row's fields by name, numbers possibly as text (CSV): the same fields as _LegLine.
+    Other columns are the reader's to report (a CSV header names them once)."""
+
+
 _decoder = msgspec.json.Decoder(_LegLine)
+# Optional fields that msgspec, converting leniently, would read as missing when given the text
+# "null", which the full validator refuses.
+_NULLABLE = tuple(
+    field.name for field in msgspec.structs.fields(_LegFields) if field.required is False and field.default is None
+)
 
 
 class FastLegs:
-    """Turns NDJSON lines into CheckedLegs, or declines them (None)."""
+    """Turns NDJSON lines or rows of fields into CheckedLegs, or declines them (None)."""
 
     def __init__(self) -> None:
         self._uuids: dict[str, str | None] = {}
@@ -147,7 +159,23 @@ class FastLegs:
             return None
         return self._checked(line, leg)
 
-    def _checked(self, line: int, leg: _LegLine) -> CheckedLeg | None:
+    def check_fields(self, line: int, values: Mapping[str, object], org_label: str = "org_id") -> CheckedLeg | None:
+        """The leg in a row of named fields (CSV text, or values of any type), or None when the
+        full validator must judge it. An empty cell is a field not given, as there."""
+        given = {name: value for name, value in values.items() if value != "" and value is not None}
+        for name in _NULLABLE:
+            value = given.get(name)
+            if isinstance(value, str) and value.casefold() == "null":
+                return None
+        try:
+            # strict=False reads numbers and true/false from text, in the spellings (e.g. "12",
+            # "1e3", "12.0", "TRUE") that the full validator reads the same way.
+            leg = msgspec.convert(given, _LegFields, strict=False)
+        except msgspec.ValidationError:
+            return None
+        return self._checked(line, leg, org_label)
+
+    def _checked(self, line: int, leg: _LegLine, org_label: str = "org_id") -> CheckedLeg | None:
         leg_id, call_id = leg.leg_id.strip(), leg.call_id.strip()
         if not leg_id or not call_id:
             return None
@@ -189,6 +217,7 @@ class FastLegs:
                 leg.queue_wait_seconds,
             ),
             location_name=name.strip().casefold() if location_hex is None and name is not None else "",
+            org_label=org_label,
         )
 
     def _moment(self, text: str) -> str | None:
