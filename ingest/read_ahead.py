@@ -1,8 +1,8 @@
 """Reading ahead for the command line: a child process reads and checks the next batch of rows
 while this process writes the current one.
 
-Reading and checking a call leg costs Python time (about 5 µs on the NDJSON fast path, 20 µs or
-more through the full validator: CSV, the Webex layout) that in one process takes turns with the
+Reading and checking a call leg costs Python time (about 5 µs on the fast path, NDJSON or CSV;
+20 µs or more for a row the full validator must judge) that in one process takes turns with the
 database's work. In a forked child the two run on two cores at once: for call legs the child
 also validates every row, so the command only resolves customers and writes. The child stays at
 most one batch ahead (the pipe blocks it), so memory stays flat whatever the size of the file.
