@@ -41,7 +41,12 @@ KindName = Literal[
 assert KindName.__args__ == KINDS  # type: ignore[attr-defined]
 
 # Content types we read, and the syntax each one is.
-SYNTAXES = {"application/x-ndjson": "ndjson", "application/ndjson": "ndjson", "text/csv": "csv"}
+SYNTAXES = {
+    "application/x-ndjson": "ndjson",
+    "application/ndjson": "ndjson",
+    "text/csv": "csv",
+    "application/json": "json",
+}
 _SPOOL_IN_MEMORY = 1024 * 1024
 _READ_SIZE = 64 * 1024
 
@@ -65,13 +70,16 @@ _BODY_DOC = {
     "requestBody": {
         "required": True,
         "description": (
-            "One row per line: NDJSON objects, or CSV with a header row, in UTF-8. Each row names its "
-            "customer by `org_id`. With `format=webex-cdr` (call-legs only), the columns of Webex Calling's "
-            "Detailed Call History records."
+            "One row per line: NDJSON objects, or CSV with a header row; or one JSON document, an array of "
+            "row objects or an object whose `items` array holds them (a row's `line` is then its position "
+            "in the array). UTF-8. Each row names its customer by `org_id`. With `format=webex-cdr` "
+            "(call-legs only), the columns of Webex Calling's Detailed Call History records; a page of its "
+            "API can be sent as it was downloaded."
         ),
         "content": {
             "application/x-ndjson": {"schema": {"type": "string"}},
             "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "object"}},
         },
     }
 }
@@ -84,7 +92,8 @@ def _syntax(request: HttpRequest) -> str:
     if syntax is None or charset not in {"utf-8", "utf8"}:
         raise ApiError(
             415,
-            f"Send the rows as application/x-ndjson or text/csv in UTF-8, not {request.content_type or 'no type'}.",
+            "Send the rows as application/x-ndjson, text/csv or application/json in UTF-8, "
+            f"not {request.content_type or 'no type'}.",
         )
     return syntax
 

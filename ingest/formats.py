@@ -120,21 +120,17 @@ def _no_constants(name: str) -> object:
 _JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true/false"}
 
 
-class NdjsonReader:
-    """Reads newline-delimited JSON: one JSON object per line. With `fast`, a line it vouches for
-    comes out as a CheckedLeg (call legs) and only the others are read here."""
+class ColumnNotes:
+    """The keys rows were seen with, in order of first appearance (at most MAX_COLUMNS)."""
 
-    def __init__(self, stream: BinaryIO, fast: FastLegs | None = None) -> None:
-        self._stream = stream
-        self._fast = fast
+    def __init__(self) -> None:
         self._columns: dict[str, None] = {}
 
     @property
     def columns(self) -> list[str]:
-        """Every key seen so far, in order of first appearance (at most MAX_COLUMNS)."""
         return list(self._columns)
 
-    def _note_columns(self, values: dict[str, object]) -> None:
+    def note(self, values: Mapping[str, object]) -> None:
         columns = self._columns
         if len(columns) >= MAX_COLUMNS:
             return
@@ -142,8 +138,41 @@ class NdjsonReader:
             if key not in columns:
                 columns[key] = None
 
+
+def json_row(number: int, value: object, escaped: bool) -> Row | BadLine:
+    """A decoded JSON value as a row, or why it cannot be one; `escaped`: its text held a `\\u`
+    escape, the only way a decoded string can hold a NUL or a lone surrogate."""
+    if not isinstance(value, dict):
+        shown = "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
+        return BadLine(number, f"is {shown}, not a JSON object with one row's fields")
+    if escaped:
+        problem = _unstorable(value)
+        if problem:
+            return BadLine(number, problem)
+    return Row(number, value)
+
+
+def json_decoder() -> json.JSONDecoder:
+    """A decoder that refuses NaN and Infinity, which JSON does not have."""
+    return json.JSONDecoder(parse_constant=_no_constants)
+
+
+class NdjsonReader:
+    """Reads newline-delimited JSON: one JSON object per line. With `fast`, a line it vouches for
+    comes out as a CheckedLeg (call legs) and only the others are read here."""
+
+    def __init__(self, stream: BinaryIO, fast: FastLegs | None = None) -> None:
+        self._stream = stream
+        self._fast = fast
+        self._notes = ColumnNotes()
+
+    @property
+    def columns(self) -> list[str]:
+        """Every key seen so far, in order of first appearance (at most MAX_COLUMNS)."""
+        return self._notes.columns
+
     def __iter__(self) -> Iterator[Item]:
-        decoder = json.JSONDecoder(parse_constant=_no_constants)
+        decoder = json_decoder()
         fast = self._fast
         for number, raw in _physical_lines(self._stream):
             if raw is None:
@@ -172,18 +201,10 @@ class NdjsonReader:
             except RecursionError:
                 yield BadLine(number, "is JSON nested too deeply to read")
                 continue
-            if not isinstance(value, dict):
-                shown = "null" if value is None else _JSON_TYPES.get(type(value), type(value).__name__)
-                yield BadLine(number, f"is {shown}, not a JSON object with one row's fields")
-                continue
-            # Escapes are the only way a decoded string can hold a NUL or a lone surrogate.
-            if "\\u" in text:
-                problem = _unstorable(value)
-                if problem:
-                    yield BadLine(number, problem)
-                    continue
-            self._note_columns(value)
-            yield Row(number, value)
+            row = json_row(number, value, "\\u" in text)
+            if isinstance(row, Row):
+                self._notes.note(row.values)
+            yield row
 
 
 class CsvReader:

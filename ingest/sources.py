@@ -1,5 +1,5 @@
-"""Where the rows of a batch come from: a body or a file in one syntax (NDJSON or CSV) and one
-layout (our own field names, or Webex Calling's Detailed Call History columns), read lazily."""
+"""Where the rows of a batch come from: a body or a file in one syntax (NDJSON, CSV, or one JSON
+document) and one layout (our own field names, or Webex Calling's Detailed Call History columns), read lazily."""
 
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -7,16 +7,19 @@ from typing import BinaryIO
 from . import webex
 from .fast_legs import FastLegs
 from .formats import CsvReader, FormatRefused, Item, NdjsonReader, Row
+from .json_document import JsonDocumentReader
 from .validation import FIELDS, KINDS
 
-SYNTAXES = ("ndjson", "csv")
+SYNTAXES = ("ndjson", "csv", "json")
+
+Reader = NdjsonReader | CsvReader | JsonDocumentReader
 LAYOUTS = ("native", "webex-cdr")
 
 
 class RowSource:
     """The rows of one body or file, in order, and the columns it had that the kind cannot use."""
 
-    def __init__(self, reader: NdjsonReader | CsvReader, kind: str, layout: str) -> None:
+    def __init__(self, reader: Reader, kind: str, layout: str) -> None:
         self._reader = reader
         self.kind = kind
         self.layout = layout
@@ -41,9 +44,10 @@ class RowSource:
 
 
 def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native") -> RowSource:
-    """Start reading `stream`. A CSV header is read now, so a header that cannot be read, or a
-    Webex layout without the columns a call leg needs, is refused (FormatRefused) before any row
-    is written. Raises ValueError for an unknown kind, syntax or layout."""
+    """Start reading `stream`. A CSV header, or a JSON document's opening, is read now, so a
+    header that cannot be read, a document of another shape, or a Webex layout without the
+    columns a call leg needs, is refused (FormatRefused) before any row is written. Raises
+    ValueError for an unknown kind, syntax or layout."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if syntax not in SYNTAXES:
@@ -52,9 +56,11 @@ def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native
         raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
     if layout == "webex-cdr" and kind != "call-legs":
         raise FormatRefused(f"the webex-cdr format holds call records: ingest it as call-legs, not {kind}")
-    reader: NdjsonReader | CsvReader
+    reader: Reader
     if syntax == "csv":
         reader = CsvReader(stream)
+    elif syntax == "json":
+        reader = JsonDocumentReader(stream)
     else:
         fast = kind == "call-legs" and layout == "native"
         reader = NdjsonReader(stream, FastLegs() if fast else None)

@@ -1,3 +1,4 @@
+import json
 import uuid
 
 import pytest
@@ -14,7 +15,8 @@ from inventory.models import Location
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 EU = "region_eu"
-CONTENT_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv"}
+CONTENT_TYPES = {"ndjson": "application/x-ndjson", "csv": "text/csv", "json": "application/json"}
+ENCODERS = {"ndjson": ndjson, "csv": csv_body, "json": lambda rows: json.dumps(rows).encode()}
 
 
 def post(client, headers, kind, body, content_type="application/x-ndjson", query="", **extra):
@@ -31,9 +33,9 @@ def ingest_headers(bearer, full_admin):
     return bearer(full_admin, scopes=("ingest",))
 
 
-@pytest.mark.parametrize("syntax", ["ndjson", "csv"])
-def test_every_kind_is_accepted_as_ndjson_and_as_csv(client, ingest_headers, customer, syntax):
-    encode = ndjson if syntax == "ndjson" else csv_body
+@pytest.mark.parametrize("syntax", ["ndjson", "csv", "json"])
+def test_every_kind_is_accepted_as_ndjson_csv_and_a_json_document(client, ingest_headers, customer, syntax):
+    encode = ENCODERS[syntax]
     answers = {
         kind: post(client, ingest_headers, kind, encode(rows), CONTENT_TYPES[syntax]).json()
         for kind, rows in sample_rows(customer.org_id).items()
@@ -101,11 +103,11 @@ def test_a_body_over_the_limit_is_a_413_before_anything_is_read(client, ingest_h
     assert not Location.objects.using(EU).exists()
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "text/plain", "text/csv; charset=latin-1"])
+@pytest.mark.parametrize("content_type", ["application/xml", "text/plain", "text/csv; charset=latin-1"])
 def test_other_content_types_are_a_415(client, ingest_headers, customer, content_type):
     response = post(client, ingest_headers, "locations", b"{}", content_type)
     assert response.status_code == 415
-    assert "application/x-ndjson or text/csv in UTF-8" in response.json()["detail"]
+    assert "application/x-ndjson, text/csv or application/json in UTF-8" in response.json()["detail"]
 
 
 def test_an_unknown_kind_is_a_422_naming_the_kinds(client, ingest_headers):
@@ -192,6 +194,36 @@ def test_webex_call_records_are_imported_with_format_webex_cdr(client, ingest_he
     assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 7
 
 
+def test_a_page_of_the_detailed_call_history_api_is_imported_as_it_was_downloaded(client, ingest_headers, customer):
+    page = json.dumps({"items": call_records(customer.org_id)}).encode()
+    response = post(client, ingest_headers, "call-legs", page, "application/json", query="?format=webex-cdr")
+    assert response.json() == {
+        "accepted": 7,
+        "duplicates": 0,
+        "rejected": [],
+        "rejected_unlisted": 0,
+        "ignored_columns": ["Call type", "Call outcome", "Hold Duration", "Report time"],
+    }
+    assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 7
+
+
+def test_a_json_document_rejects_records_by_their_position(client, ingest_headers, customer):
+    location = sample_rows(customer.org_id)["locations"][0]
+    body = json.dumps({"items": [location, "text", {**location, "location_id": "nope"}]}).encode()
+    answer = post(client, ingest_headers, "locations", body, "application/json").json()
+    assert answer["accepted"] == 1
+    assert [(r["line"], r["error"].split(":")[0]) for r in answer["rejected"]] == [
+        (2, "is a string, not a JSON object with one row's fields"),
+        (3, "location_id"),
+    ]
+
+
+def test_a_json_document_of_another_shape_is_a_422(client, ingest_headers):
+    response = post(client, ingest_headers, "locations", b'{"org_id": "x"}', "application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "the JSON document has no `items` array of records"
+
+
 def test_webex_call_records_are_for_call_legs_only(client, ingest_headers):
     response = post(client, ingest_headers, "devices", b"\n", "text/csv", query="?format=webex-cdr")
     assert response.status_code == 422
@@ -200,7 +232,7 @@ def test_webex_call_records_are_for_call_legs_only(client, ingest_headers):
 
 def test_the_openapi_document_describes_the_bodies(client):
     operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/ingest/{kind}"]["post"]
-    assert set(operation["requestBody"]["content"]) == {"application/x-ndjson", "text/csv"}
+    assert set(operation["requestBody"]["content"]) == {"application/x-ndjson", "text/csv", "application/json"}
     assert {"413", "415", "422"} <= set(operation["responses"])
 
 

@@ -1,4 +1,5 @@
 import io
+import json
 import os
 import sys
 import uuid
@@ -106,6 +107,37 @@ def test_webex_call_records_are_imported_and_unused_columns_named(tmp_path, part
     out, _ = run("call-legs", str(path), partner=partner.name, format="webex-cdr")
     assert "accepted: 7" in out
     assert "ignored columns: Call type, Call outcome, Hold Duration, Report time" in out
+
+
+def test_a_page_of_the_detailed_call_history_api_is_imported_from_its_json_file(tmp_path, partner, customer):
+    path = tmp_path / "cdr_feed.json"
+    path.write_text(json.dumps({"items": call_records(customer.org_id)}, indent=2))
+    out, _ = run("call-legs", str(path), partner=partner.name, format="webex-cdr")
+    assert "accepted: 7" in out.splitlines()
+    assert "ignored columns: Call type, Call outcome, Hold Duration, Report time" in out
+
+
+@pytest.mark.parametrize(
+    ("body", "options"),
+    [
+        (ndjson, {}),  # a .json file of one object per line is still NDJSON
+        (lambda rows: json.dumps(rows).encode(), {}),
+        (lambda rows: json.dumps({"items": rows}).encode(), {"format": "json"}),
+    ],
+)
+def test_a_json_file_is_read_as_ndjson_or_as_one_document_by_its_first_line(tmp_path, partner, customer, body, options):
+    rows = sample_rows(customer.org_id)["locations"]
+    path = tmp_path / "sites.json"
+    path.write_bytes(body(rows))
+    out, _ = run("locations", str(path), partner=partner.name, **options)
+    assert f"accepted: {len(rows)}" in out.splitlines()
+
+
+def test_a_json_document_of_another_shape_stops_before_any_row(tmp_path, partner, customer):
+    path = tmp_path / "sites.json"
+    path.write_text('{\n  "sites": []\n}\n')
+    with pytest.raises(CommandError, match="the JSON document has no `items` array of records"):
+        run("locations", str(path), partner=partner.name)
 
 
 def test_a_webex_record_of_a_customer_not_ours_is_refused_in_the_webex_column_name(tmp_path, partner, customer):

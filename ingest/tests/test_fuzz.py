@@ -94,7 +94,7 @@ def spoil(row: dict[str, object], how: str, syntax: str, draw: st.DrawFn, world:
         row["call_id"] = "c" * 65
     elif how == "huge_field":
         row["user_id"] = "u" * draw(st.sampled_from([70_000, 1_100_000]))
-    line = (json.dumps(row) + "\n").encode() if syntax == "ndjson" else csv_line(row)
+    line = csv_line(row) if syntax == "csv" else (json.dumps(row) + "\n").encode()
     if how == "invalid_utf8":
         cut = draw(st.integers(1, len(line) - 2))
         line = line[:cut] + b"\xff\xfe" + line[cut:]
@@ -105,17 +105,20 @@ def spoil(row: dict[str, object], how: str, syntax: str, draw: st.DrawFn, world:
 
 @st.composite
 def bodies(draw: st.DrawFn, world: dict) -> tuple[str, bytes, set[str], set[int], int]:
-    """(syntax, body, leg ids that must be stored, line numbers that must be rejected, repeats)."""
-    syntax = draw(st.sampled_from(["ndjson", "csv"]))
+    """(syntax, body, leg ids that must be stored, line numbers that must be rejected, repeats).
+    A JSON document's rows are the same as NDJSON's, in an array, and numbered by position; it is
+    not spoiled in its syntax or encoding, since a document cannot be read on after those."""
+    syntax = draw(st.sampled_from(["ndjson", "csv", "json"]))
     prefix = uuid.uuid4().hex[:12]
-    plan = draw(st.lists(st.one_of(st.just("good"), st.sampled_from(SPOILERS)), min_size=1, max_size=25))
+    spoilers = [how for how in SPOILERS if syntax != "json" or how not in ("invalid_utf8", "broken_syntax")]
+    plan = draw(st.lists(st.one_of(st.just("good"), st.sampled_from(spoilers)), min_size=1, max_size=25))
     lines = [b",".join(column.encode() for column in COLUMNS) + b"\n"] if syntax == "csv" else []
     good, bad, repeats, previous = set(), set(), 0, None
     for index, how in enumerate(plan):
         row = good_row(prefix, index, world["mine"].org_id)
         number = len(lines) + 1
         if how == "good":
-            lines.append((json.dumps(row) + "\n").encode() if syntax == "ndjson" else csv_line(row))
+            lines.append(csv_line(row) if syntax == "csv" else (json.dumps(row) + "\n").encode())
             good.add(str(row["leg_id"]))
             previous = lines[-1]
         elif how == "repeat":
@@ -126,6 +129,8 @@ def bodies(draw: st.DrawFn, world: dict) -> tuple[str, bytes, set[str], set[int]
         else:
             lines.append(spoil(row, how, syntax, draw, world))
             bad.add(number)
+    if syntax == "json":
+        return syntax, b"[" + b",".join(line.rstrip(b"\n") for line in lines) + b"]", good, bad, repeats
     # (An empty body would reach the view without a content type: the test client drops it.)
     return syntax, b"".join(lines) or b"\n", good, bad, repeats
 
@@ -134,7 +139,7 @@ def bodies(draw: st.DrawFn, world: dict) -> tuple[str, bytes, set[str], set[int]
 @given(data=st.data())
 def test_malformed_rows_never_cost_a_good_row_and_each_is_reported_with_its_line(client, world, data):
     syntax, body, good, bad, repeats = data.draw(bodies(world))
-    content_type = "application/x-ndjson" if syntax == "ndjson" else "text/csv"
+    content_type = {"ndjson": "application/x-ndjson", "csv": "text/csv", "json": "application/json"}[syntax]
     response = client.post("/api/v1/ingest/call-legs", body, content_type=content_type, **world["headers"])
 
     assert response.status_code == 200, response.content[:500]

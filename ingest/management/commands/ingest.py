@@ -2,6 +2,7 @@
 load a file of any size in batches, with a progress line on standard error and a summary."""
 
 import argparse
+import io
 import os
 import sys
 import time
@@ -15,18 +16,22 @@ from accounts.models import Admin, PartnerOrg
 from accounts.roles import Permission
 from accounts.scope import NotAllowed, Scope, partner_wide, scope_for
 from ingest.formats import FormatRefused
+from ingest.json_document import is_document
 from ingest.read_ahead import ReadAhead
 from ingest.services import ingest_batch
 from ingest.sources import open_rows
 from ingest.validation import KINDS
 
-FORMATS = ("ndjson", "csv", "webex-cdr")
+FORMATS = ("ndjson", "csv", "json", "webex-cdr")
 MAX_BATCH = 100_000
 # Call legs' rollups cost a write per bucket a batch touches, and a commit rewrites the pages it
 # dirtied: batches of 50,000 legs store them about 45 % faster than batches of 10,000, and the
 # command's peak memory stays about 275 MB either way (docs/benchmarks.md).
 DEFAULT_BATCH = 50_000
-_SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "ndjson"}
+# A `.json` file may be NDJSON or one JSON document: its first bytes tell (_sniffed).
+_SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json"}
+# How much of a `.json` file is looked at to tell: a whole first line, up to this length.
+_SNIFF_BYTES = 1024 * 1024
 _PROGRESS_EVERY = 1.0  # seconds
 
 
@@ -43,14 +48,22 @@ def _batch_size(text: str) -> int:
 def _syntax_and_layout(chosen: str | None, path: str) -> tuple[str, str]:
     suffix = Path(path).suffix.lower() if path != "-" else ""
     if chosen == "webex-cdr":
-        return ("ndjson" if _SUFFIXES.get(suffix) == "ndjson" else "csv"), "webex-cdr"
+        return _SUFFIXES.get(suffix, "csv"), "webex-cdr"
     if chosen is not None:
         return chosen, "native"
     if path == "-":
         return "ndjson", "native"
     if suffix not in _SUFFIXES:
-        raise CommandError(f"cannot tell the format of {path} from its name; pass --format ndjson, csv or webex-cdr")
+        raise CommandError(
+            f"cannot tell the format of {path} from its name; pass --format ndjson, csv, json or webex-cdr"
+        )
     return _SUFFIXES[suffix], "native"
+
+
+def _sniffed(stream: BinaryIO) -> str:
+    """NDJSON or one JSON document, for a `.json` file, by its first bytes."""
+    head = stream.peek(_SNIFF_BYTES) if isinstance(stream, io.BufferedReader) else b""
+    return "json" if is_document(head) else "ndjson"
 
 
 class _Progress:
@@ -98,7 +111,8 @@ class _Progress:
 
 class Command(BaseCommand):
     help = (
-        "Ingest a file of one kind (NDJSON or CSV; `-` reads standard input) for a partner, in batches. "
+        "Ingest a file of one kind (NDJSON, CSV or a JSON document; `-` reads standard input) for a partner, "
+        "in batches. "
         "Every row is accounted for: accepted, duplicate, or rejected with its line number and why "
         "(rejections are printed on standard error as they happen)."
     )
@@ -115,8 +129,9 @@ class Command(BaseCommand):
             "--format",
             choices=FORMATS,
             default=None,
-            help="ndjson, csv, or webex-cdr (Webex Calling Detailed Call History, for call-legs); "
-            "by default from the file name",
+            help="ndjson, csv, json (one document: an array of rows, or an object whose `items` are the rows), "
+            "or webex-cdr (Webex Calling Detailed Call History, as CSV, NDJSON or a JSON page of the API, "
+            "for call-legs); by default from the file name",
         )
         parser.add_argument(
             "--batch-size",
@@ -148,7 +163,7 @@ class Command(BaseCommand):
             # sys.stdin when it starts (multiprocessing does), and would take its buffer along.
             return stdin or os.fdopen(os.dup(sys.stdin.fileno()), "rb")
         try:
-            return open(path, "rb")
+            return open(path, "rb", buffering=_SNIFF_BYTES)
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from None
 
@@ -162,6 +177,8 @@ class Command(BaseCommand):
         scope = self._scope(options["partner"], options["email"])
         syntax, layout = _syntax_and_layout(options["format"], path)
         stream = self._open(path, options.get("stdin"))
+        if syntax == "json" and options["format"] != "json":
+            syntax = _sniffed(stream)
         # With DEBUG on (the development settings `partnerhub` defaults to), Django keeps the SQL
         # of every statement with its parameters: a bulk load's memory would grow with the file
         # and its speed halve. This process is the command's own, so it turns that off.
