@@ -2,7 +2,7 @@
 load of the same rows into the same table, in the same run; and peak memory from 1 M legs up.
 
 `python -m bench.ingest <engine> [legs] [memory sizes...]`, e.g. `python -m bench.ingest sqlite
-200000 1000000 3000000`. Rates are legs per second over the whole run (reading, validating,
+200000 1000000 10000000` (the default sizes). Rates are legs per second over the whole run (reading, validating,
 resolving customers, writing legs and rollups); the raw load times only the engine's insert of
 ready-made rows (SQLite `executemany`, PostgreSQL `COPY`). The same legs are also loaded from CSV
 (the full validator instead of the NDJSON fast path) and packed into one day (dense). Memory is
@@ -33,7 +33,7 @@ LEGS = 200_000
 # per user and day, still below the traffic DESIGN 9 plans for), as a day's feed would arrive.
 DAYS = 28
 DENSE_DAYS = 1
-MEMORY_SIZES = (1_000_000, 3_000_000)
+MEMORY_SIZES = (1_000_000, 10_000_000)
 CUSTOMERS = 500
 API_BATCH = 10_000
 CLI_BATCH = 50_000  # the command's default

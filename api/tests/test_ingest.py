@@ -181,22 +181,17 @@ def test_a_request_that_failed_does_not_keep_its_key(client, ingest_headers):
     assert post(client, ingest_headers, "locations", b"\n", HTTP_IDEMPOTENCY_KEY="k-3").status_code == 200
 
 
-def test_webex_call_records_are_imported_with_format_webex_cdr(client, ingest_headers, customer):
-    body = body_of(call_records(customer.org_id))
-    response = post(client, ingest_headers, "call-legs", body, "text/csv", query="?format=webex-cdr")
-    assert response.json() == {
-        "accepted": 7,
-        "duplicates": 0,
-        "rejected": [],
-        "rejected_unlisted": 0,
-        "ignored_columns": ["Call type", "Call outcome", "Hold Duration", "Report time"],
-    }
-    assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 7
-
-
-def test_a_page_of_the_detailed_call_history_api_is_imported_as_it_was_downloaded(client, ingest_headers, customer):
-    page = json.dumps({"items": call_records(customer.org_id)}).encode()
-    response = post(client, ingest_headers, "call-legs", page, "application/json", query="?format=webex-cdr")
+@pytest.mark.parametrize(
+    ("encode", "content_type"),
+    [
+        (body_of, "text/csv"),
+        # A page of the Detailed Call History API, as it was downloaded.
+        (lambda records: json.dumps({"items": records}).encode(), "application/json"),
+    ],
+)
+def test_webex_call_records_are_imported_with_format_webex_cdr(client, ingest_headers, customer, encode, content_type):
+    body = encode(call_records(customer.org_id))
+    response = post(client, ingest_headers, "call-legs", body, content_type, query="?format=webex-cdr")
     assert response.json() == {
         "accepted": 7,
         "duplicates": 0,

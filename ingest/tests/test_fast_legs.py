@@ -111,24 +111,25 @@ def test_the_fast_path_accepts_only_what_the_full_validator_accepts_and_stores_t
         assert fast == full_validator(json.loads(line))
 
 
+def outcome(item: CheckedLeg | BadLine | Row) -> tuple[int, CheckedLeg | str]:
+    """A read item's outcome: the leg to store, or why it is rejected (as ingest.services words
+    it); a Row is judged by the full validator alone."""
+    if isinstance(item, CheckedLeg):
+        return item.line, item
+    if isinstance(item, BadLine):
+        return item.line, item.error
+    try:
+        parsed = parse_call_leg_row(item.values)
+    except RowInvalid as invalid:
+        return item.line, describe(invalid.errors)
+    except (ValueError, OverflowError, TypeError) as error:
+        return item.line, f"cannot be read: {error}"
+    return item.line, CheckedLeg.of_record(item.line, parsed.record, item.values, None)
+
+
 def read(body: bytes, *, fast: bool) -> list[tuple[int, CheckedLeg | str]]:
-    """Each line's outcome: the leg to store, or why it is rejected (as ingest.services words it)."""
-    outcomes: list[tuple[int, CheckedLeg | str]] = []
-    for item in NdjsonReader(io.BytesIO(body), FastLegs() if fast else None):
-        if isinstance(item, CheckedLeg):
-            outcomes.append((item.line, item))
-        elif isinstance(item, BadLine):
-            outcomes.append((item.line, item.error))
-        else:
-            try:
-                parsed = parse_call_leg_row(item.values)
-            except RowInvalid as invalid:
-                outcomes.append((item.line, describe(invalid.errors)))
-            except (ValueError, OverflowError, TypeError) as error:
-                outcomes.append((item.line, f"cannot be read: {error}"))
-            else:
-                outcomes.append((item.line, CheckedLeg.of_record(item.line, parsed.record, item.values, None)))
-    return outcomes
+    """Each line's outcome, with or without the fast path."""
+    return [outcome(item) for item in NdjsonReader(io.BytesIO(body), FastLegs() if fast else None)]
 
 
 lines = st.one_of(
@@ -234,10 +235,6 @@ def test_a_webex_record_takes_the_fields_fast_path_naming_its_org_column():
     assert fast.values == full_validator(values).values
 
 
-def outcomes(items) -> list[tuple[int, CheckedLeg | str]]:
-    return [(item.line, item if isinstance(item, CheckedLeg) else item.error) for item in items]
-
-
 csv_bodies = st.lists(
     st.one_of(csv_rows.map(lambda row: [row.get(name, "") for name in COLUMNS]), st.lists(st.text(max_size=5))),
     max_size=6,
@@ -257,17 +254,5 @@ def csv_body(records: list[list[str]]) -> bytes:
 @given(records=csv_bodies)
 def test_a_csv_body_checked_with_the_fast_path_gives_the_same_legs_and_rejections_as_the_full_validator(records):
     body = csv_body(records)
-    expected = []
-    for item in CsvReader(io.BytesIO(body)):
-        if isinstance(item, BadLine):
-            expected.append((item.line, item.error))
-            continue
-        try:
-            parsed = parse_call_leg_row(item.values)
-        except RowInvalid as invalid:
-            expected.append((item.line, describe(invalid.errors)))
-        except (ValueError, OverflowError, TypeError) as error:
-            expected.append((item.line, f"cannot be read: {error}"))
-        else:
-            expected.append((item.line, CheckedLeg.of_record(item.line, parsed.record, item.values, None)))
-    assert outcomes(checked_call_legs(CsvReader(io.BytesIO(body)))) == expected
+    expected = [outcome(item) for item in CsvReader(io.BytesIO(body))]
+    assert [outcome(item) for item in checked_call_legs(CsvReader(io.BytesIO(body)))] == expected
