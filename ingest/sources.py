@@ -1,16 +1,20 @@
 """Where the rows of a batch come from: a body or a file in one syntax (NDJSON, CSV, or one JSON
 document) and one layout (our own field names, or Webex Calling's Detailed Call History columns), read lazily."""
 
+import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from . import webex
 from .fast_legs import FastLegs
 from .formats import CsvReader, FormatRefused, Item, NdjsonReader, Row
-from .json_document import JsonDocumentReader
+from .json_document import JsonDocumentReader, is_document
 from .validation import FIELDS, KINDS
 
 SYNTAXES = ("ndjson", "csv", "json")
+# How much of a stream is looked at to tell its syntax: its first non-blank line, up to this.
+SNIFF_BYTES = 1024 * 1024
+_BLANK = b"\xef\xbb\xbf \t\r\n"
 
 Reader = NdjsonReader | CsvReader | JsonDocumentReader
 LAYOUTS = ("native", "webex-cdr")
@@ -67,3 +71,44 @@ def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native
     if layout == "webex-cdr" and isinstance(reader, CsvReader) and reader.columns:
         webex.check_columns(reader.columns)
     return RowSource(reader, kind, layout)
+
+
+class _Replayed(io.RawIOBase):
+    """A stream whose first bytes were read already: those, then the rest."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._rest.close()
+        super().close()
+
+
+def sniff_syntax(stream: BinaryIO, otherwise: str) -> tuple[str, BinaryIO]:
+    """The syntax of a stream of unknown syntax, by its first non-blank line: JSON when it opens
+    with `{` or `[` (one document, or NDJSON: ingest.json_document.is_document), else
+    `otherwise`; and the stream to read, from its start."""
+    head = b""
+    while len(head) < SNIFF_BYTES:
+        line = stream.readline(SNIFF_BYTES - len(head))
+        head += line
+        if not line or line.strip(_BLANK):
+            break
+    replayed = io.BufferedReader(_Replayed(head, stream))
+    if not head.lstrip(_BLANK).startswith((b"{", b"[")):
+        return otherwise, replayed
+    return ("json" if is_document(head) else "ndjson"), replayed

@@ -133,6 +133,24 @@ def test_a_json_file_is_read_as_ndjson_or_as_one_document_by_its_first_line(tmp_
     assert f"accepted: {len(rows)}" in out.splitlines()
 
 
+@pytest.mark.parametrize(
+    "encode",
+    [ndjson, csv_body, lambda rows: json.dumps(rows, indent=2).encode(), lambda rows: b"\n\n" + ndjson(rows)],
+)
+def test_standard_input_is_read_as_json_or_csv_by_its_first_line(partner, customer, encode):
+    rows = sample_rows(customer.org_id)["locations"]
+    out, _ = run("locations", "-", partner=partner.name, stdin=io.BytesIO(encode(rows)))
+    assert f"accepted: {len(rows)}" in out.splitlines()
+
+
+@pytest.mark.parametrize("page", [False, True])
+def test_webex_records_on_standard_input_are_csv_or_a_json_page(partner, customer, page):
+    records = call_records(customer.org_id)
+    body = json.dumps({"items": records}).encode() if page else body_of(records)
+    out, _ = run("call-legs", "-", partner=partner.name, format="webex-cdr", stdin=io.BytesIO(body))
+    assert "accepted: 7" in out.splitlines()
+
+
 def test_a_json_document_of_another_shape_stops_before_any_row(tmp_path, partner, customer):
     path = tmp_path / "sites.json"
     path.write_text('{\n  "sites": []\n}\n')

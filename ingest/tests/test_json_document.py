@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ingest.formats import MAX_LINE_BYTES, BadLine, FormatRefused, NdjsonReader, Row
 from ingest.json_document import JsonDocumentReader, is_document
-from ingest.sources import open_rows
+from ingest.sources import open_rows, sniff_syntax
 
 from .test_formats import generated_stream
 from .test_webex import call_records
@@ -159,3 +159,19 @@ def test_a_page_of_the_detailed_call_history_api_reads_as_webex_records():
     rows = list(source)
     assert [row.values["leg_id"] for row in rows] == [f"r-{n}" for n in range(1, 8)]  # type: ignore[union-attr]
     assert source.ignored_columns == ["Call type", "Call outcome", "Hold Duration", "Report time"]
+
+
+@pytest.mark.parametrize(
+    ("body", "syntax"),
+    [
+        (b'{"a": 1}\n{"a": 2}\n', "ndjson"),
+        (b'\n\n  {"items": [\n{"a": 1}]}', "json"),
+        (b'[{"a": 1}]', "json"),
+        (b"org_id,name\nx,y\n", "csv"),
+        (b"", "csv"),
+    ],
+)
+def test_a_stream_of_unknown_syntax_is_told_by_its_first_line_and_read_from_its_start(body, syntax):
+    told, stream = sniff_syntax(io.BytesIO(body), otherwise="csv")
+    assert told == syntax
+    assert stream.read() == body

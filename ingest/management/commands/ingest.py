@@ -2,12 +2,11 @@
 load a file of any size in batches, with a progress line on standard error and a summary."""
 
 import argparse
-import io
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
@@ -16,10 +15,9 @@ from accounts.models import Admin, PartnerOrg
 from accounts.roles import Permission
 from accounts.scope import NotAllowed, Scope, partner_wide, scope_for
 from ingest.formats import FormatRefused
-from ingest.json_document import is_document
 from ingest.read_ahead import ReadAhead
 from ingest.services import ingest_batch
-from ingest.sources import open_rows
+from ingest.sources import open_rows, sniff_syntax
 from ingest.validation import KINDS
 
 FORMATS = ("ndjson", "csv", "json", "webex-cdr")
@@ -28,10 +26,7 @@ MAX_BATCH = 100_000
 # dirtied: batches of 50,000 legs store them about 45 % faster than batches of 10,000, and the
 # command's peak memory stays about 275 MB either way (docs/benchmarks.md).
 DEFAULT_BATCH = 50_000
-# A `.json` file may be NDJSON or one JSON document: its first bytes tell (_sniffed).
 _SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json"}
-# How much of a `.json` file is looked at to tell: a whole first line, up to this length.
-_SNIFF_BYTES = 1024 * 1024
 _PROGRESS_EVERY = 1.0  # seconds
 
 
@@ -45,25 +40,32 @@ def _batch_size(text: str) -> int:
     return value
 
 
-def _syntax_and_layout(chosen: str | None, path: str) -> tuple[str, str]:
+class _Format(NamedTuple):
+    """How a file is read: its syntax (None: told by its first line, else `otherwise`), layout."""
+
+    syntax: str | None
+    layout: str
+    otherwise: str = "ndjson"
+
+
+def _format(chosen: str | None, path: str) -> _Format:
     suffix = Path(path).suffix.lower() if path != "-" else ""
     if chosen == "webex-cdr":
-        return _SUFFIXES.get(suffix, "csv"), "webex-cdr"
+        # Webex exports are CSV; the API's pages are JSON; standard input may be either.
+        by_name = _SUFFIXES.get(suffix)
+        if by_name in ("csv", "ndjson"):
+            return _Format(by_name, "webex-cdr")
+        return _Format(None, "webex-cdr", otherwise="ndjson" if by_name == "json" else "csv")
     if chosen is not None:
-        return chosen, "native"
+        return _Format(chosen, "native")
     if path == "-":
-        return "ndjson", "native"
+        return _Format(None, "native", otherwise="csv")
     if suffix not in _SUFFIXES:
         raise CommandError(
             f"cannot tell the format of {path} from its name; pass --format ndjson, csv, json or webex-cdr"
         )
-    return _SUFFIXES[suffix], "native"
-
-
-def _sniffed(stream: BinaryIO) -> str:
-    """NDJSON or one JSON document, for a `.json` file, by its first bytes."""
-    head = stream.peek(_SNIFF_BYTES) if isinstance(stream, io.BufferedReader) else b""
-    return "json" if is_document(head) else "ndjson"
+    # A `.json` file may hold NDJSON or one JSON document.
+    return _Format(None if _SUFFIXES[suffix] == "json" else _SUFFIXES[suffix], "native")
 
 
 class _Progress:
@@ -131,7 +133,8 @@ class Command(BaseCommand):
             default=None,
             help="ndjson, csv, json (one document: an array of rows, or an object whose `items` are the rows), "
             "or webex-cdr (Webex Calling Detailed Call History, as CSV, NDJSON or a JSON page of the API, "
-            "for call-legs); by default from the file name",
+            "for call-legs); by default from the file name, and for a .json file or standard input from "
+            "the first line (JSON when it opens with { or [, else CSV on standard input)",
         )
         parser.add_argument(
             "--batch-size",
@@ -163,7 +166,7 @@ class Command(BaseCommand):
             # sys.stdin when it starts (multiprocessing does), and would take its buffer along.
             return stdin or os.fdopen(os.dup(sys.stdin.fileno()), "rb")
         try:
-            return open(path, "rb", buffering=_SNIFF_BYTES)
+            return open(path, "rb")
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from None
 
@@ -175,10 +178,10 @@ class Command(BaseCommand):
         except argparse.ArgumentTypeError as error:
             raise CommandError(f"--batch-size: {error}") from None
         scope = self._scope(options["partner"], options["email"])
-        syntax, layout = _syntax_and_layout(options["format"], path)
+        syntax, layout, otherwise = _format(options["format"], path)
         stream = self._open(path, options.get("stdin"))
-        if syntax == "json" and options["format"] != "json":
-            syntax = _sniffed(stream)
+        if syntax is None:
+            syntax, stream = sniff_syntax(stream, otherwise)
         # With DEBUG on (the development settings `partnerhub` defaults to), Django keeps the SQL
         # of every statement with its parameters: a bulk load's memory would grow with the file
         # and its speed halve. This process is the command's own, so it turns that off.
