@@ -99,6 +99,9 @@ def _syntax(request: HttpRequest) -> str:
 
 
 def _check_size(request: HttpRequest) -> None:
+    if request.META.get("HTTP_TRANSFER_ENCODING") and not request.META.get("CONTENT_LENGTH"):
+        # Django reads a body of no stated length as empty: the rows would be lost unseen.
+        raise ApiError(411, "Send the body with a Content-Length header; a body sent in chunks is not read.")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -127,6 +130,7 @@ def _spool(request: HttpRequest, spool: IO[bytes], fingerprint: Any) -> None:
         401: ErrorOut,
         403: ErrorOut,
         409: ErrorOut,
+        411: ErrorOut,
         413: ErrorOut,
         415: ErrorOut,
         422: ErrorOut,

@@ -103,6 +103,21 @@ def test_a_body_over_the_limit_is_a_413_before_anything_is_read(client, ingest_h
     assert not Location.objects.using(EU).exists()
 
 
+def test_a_body_sent_in_chunks_is_a_411_not_an_empty_batch(client, ingest_headers, customer):
+    body = ndjson(sample_rows(customer.org_id)["locations"])
+    response = client.generic(
+        "POST",
+        "/api/v1/ingest/locations",
+        body,
+        content_type="application/x-ndjson",
+        HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="",
+        **ingest_headers,
+    )
+    assert response.status_code == 411
+    assert "Content-Length" in response.json()["detail"]
+
+
 @pytest.mark.parametrize("content_type", ["application/xml", "text/plain", "text/csv; charset=latin-1"])
 def test_other_content_types_are_a_415(client, ingest_headers, customer, content_type):
     response = post(client, ingest_headers, "locations", b"{}", content_type)
@@ -228,7 +243,7 @@ def test_webex_call_records_are_for_call_legs_only(client, ingest_headers):
 def test_the_openapi_document_describes_the_bodies(client):
     operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/ingest/{kind}"]["post"]
     assert set(operation["requestBody"]["content"]) == {"application/x-ndjson", "text/csv", "application/json"}
-    assert {"413", "415", "422"} <= set(operation["responses"])
+    assert {"411", "413", "415", "422"} <= set(operation["responses"])
 
 
 def test_rows_of_an_unknown_org_id_are_rejected_not_errors(client, ingest_headers):
