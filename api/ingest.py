@@ -95,6 +95,10 @@ def _syntax(request: HttpRequest) -> str:
             "Send the rows as application/x-ndjson, text/csv or application/json in UTF-8, "
             f"not {request.content_type or 'no type'}.",
         )
+    encoding = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if encoding not in {"", "identity"}:
+        # Compressed rows would be read as text and every line rejected as unreadable.
+        raise ApiError(415, f"Send the body uncompressed; Content-Encoding {encoding} is not taken.")
     return syntax
 
 

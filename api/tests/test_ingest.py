@@ -1,3 +1,4 @@
+import gzip
 import json
 import uuid
 
@@ -123,6 +124,14 @@ def test_other_content_types_are_a_415(client, ingest_headers, customer, content
     response = post(client, ingest_headers, "locations", b"{}", content_type)
     assert response.status_code == 415
     assert "application/x-ndjson, text/csv or application/json in UTF-8" in response.json()["detail"]
+
+
+def test_a_compressed_body_is_a_415_not_rows_of_garbage(client, ingest_headers, customer):
+    body = gzip.compress(ndjson(sample_rows(customer.org_id)["locations"]))
+    response = post(client, ingest_headers, "locations", body, HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 415
+    assert response.json()["detail"] == "Send the body uncompressed; Content-Encoding gzip is not taken."
+    assert not Location.objects.using(EU).exists()
 
 
 def test_an_unknown_kind_is_a_422_naming_the_kinds(client, ingest_headers):
