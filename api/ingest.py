@@ -70,7 +70,8 @@ _BODY_DOC = {
     "requestBody": {
         "required": True,
         "description": (
-            "One row per line: NDJSON objects, or CSV with a header row; or one JSON document, an array of "
+            "One row per line: NDJSON objects, or CSV with a header row (commas, or semicolons or tabs when "
+            "the header has no comma); or one JSON document, an array of "
             "row objects or an object whose `items` array holds them (a row's `line` is then its position "
             "in the array). UTF-8. Each row names its customer by `org_id`. With `format=webex-cdr` "
             "(call-legs only), the columns of Webex Calling's Detailed Call History records; a page of its "

@@ -207,8 +207,17 @@ class NdjsonReader:
             yield row
 
 
+def _delimiter(header: str) -> str:
+    """The header's field separator: a comma, or else a semicolon or a tab (spreadsheets set to
+    a language that writes decimal commas save CSV with semicolons)."""
+    if "," in header:
+        return ","
+    return max((";", "\t"), key=header.count) if ";" in header or "\t" in header else ","
+
+
 class CsvReader:
-    """Reads CSV with a header row (comma-separated, `"` quotes, `""` for a quote inside).
+    """Reads CSV with a header row (comma-separated, or semicolon- or tab-separated when the
+    header has no comma; `"` quotes, `""` for a quote inside).
 
     The header is read when the reader is made, so an unreadable header is refused before any
     row is written (FormatRefused)."""
@@ -216,6 +225,7 @@ class CsvReader:
     def __init__(self, stream: BinaryIO) -> None:
         self._lines = _physical_lines(stream)
         self._pushed_back: deque[tuple[int, str] | BadLine] = deque()
+        self.delimiter = ","
         self.columns: list[str] = self._read_header()
 
     def _read_header(self) -> list[str]:
@@ -231,7 +241,8 @@ class CsvReader:
                 # Column names go into the answer, which PostgreSQL cannot store for a replay with NUL.
                 raise FormatRefused(f"the CSV header (line {number}) contains a NUL character")
             try:
-                names = [name.strip() for name in next(csv.reader([text], strict=True))]
+                self.delimiter = _delimiter(text)
+                names = [name.strip() for name in next(csv.reader([text], strict=True, delimiter=self.delimiter))]
             except csv.Error as error:
                 raise FormatRefused(f"the CSV header (line {number}) cannot be read: {error}") from None
             seen: set[str] = set()
@@ -256,10 +267,10 @@ class CsvReader:
         if "\x00" in text:
             return BadLine(number, "contains a NUL character")
         if '"' not in text:
-            fields = text.split(",")
+            fields = text.split(self.delimiter)
         else:
             try:
-                fields = next(csv.reader([text], strict=True))
+                fields = next(csv.reader([text], strict=True, delimiter=self.delimiter))
             except csv.Error as error:
                 return BadLine(number, f"cannot be read as CSV: {error}")
         if len(fields) != len(self.columns):

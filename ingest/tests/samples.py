@@ -122,10 +122,10 @@ def ndjson(rows: list[dict[str, object]]) -> bytes:
     return "".join(json.dumps(row) + "\n" for row in rows).encode()
 
 
-def csv_body(rows: list[dict[str, object]]) -> bytes:
+def csv_body(rows: list[dict[str, object]], delimiter: str = ",") -> bytes:
     columns = list(dict.fromkeys(column for row in rows for column in row))
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", delimiter=delimiter)
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode()

@@ -34,6 +34,15 @@ def customer(partner):
     return CustomerFactory(partner=partner, region="EU")
 
 
+def test_a_spreadsheets_semicolon_separated_csv_is_ingested(tmp_path, partner, customer):
+    rows = sample_rows(customer.org_id)["call-legs"]
+    path = tmp_path / "legs.csv"
+    path.write_bytes(csv_body(rows, delimiter=";"))
+    out, _ = run("call-legs", str(path), partner=partner.name)
+    assert f"accepted: {len(rows)}" in out.splitlines()
+    assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == len(rows)
+
+
 @pytest.mark.parametrize("syntax", ["ndjson", "csv"])
 def test_every_kind_is_ingested_from_a_file_for_a_partner(tmp_path, partner, customer, syntax):
     summaries = {}

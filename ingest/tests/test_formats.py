@@ -73,6 +73,17 @@ def test_csv_rows_are_numbered_from_the_header_and_a_bom_is_dropped():
     assert items == [Row(2, {"org_id": "1", "name": "Acme"}), Row(4, {"org_id": "2", "name": "Blue"})]
 
 
+@pytest.mark.parametrize("separator", [b";", b"\t"])
+def test_csv_separated_by_semicolons_or_tabs_is_read_when_the_header_has_no_comma(separator):
+    body = separator.join([b"org_id", b"name", b"jitter_ms"]) + b"\r\n"
+    body += separator.join([b"x", b'"Caf\xc3\xa9; Bar"', b"12,5"]) + b"\r\n"
+    assert csv_rows(body) == [Row(2, {"org_id": "x", "name": "Café; Bar", "jitter_ms": "12,5"})]
+
+
+def test_csv_a_header_with_commas_keeps_commas_whatever_else_it_holds():
+    assert csv_rows(b"org_id,note;x\ny,a;b\n") == [Row(2, {"org_id": "y", "note;x": "a;b"})]
+
+
 def test_csv_quoted_fields_may_hold_commas_quotes_and_line_breaks():
     items = csv_rows(b'a,b\n"x, y","say ""hi""\nand bye"\n3,4\n')
     assert items == [Row(2, {"a": "x, y", "b": 'say "hi"\nand bye'}), Row(4, {"a": "3", "b": "4"})]
