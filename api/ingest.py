@@ -6,7 +6,7 @@ and answers 413)."""
 
 import hashlib
 import tempfile
-from typing import IO, Any, Literal, cast
+from typing import IO, Any, Literal, NamedTuple, cast
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
@@ -16,7 +16,7 @@ from pydantic import Field
 from accounts.roles import ROLE_PERMISSIONS, Permission
 from accounts.scope import NotAllowed, Scope
 from ingest import idempotency
-from ingest.formats import FormatRefused
+from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.services import MAX_LISTED_REJECTIONS, ingest_batch
 from ingest.sources import open_rows
 from ingest.validation import KINDS
@@ -73,7 +73,8 @@ _BODY_DOC = {
             "One row per line: NDJSON objects, or CSV with a header row (commas, or semicolons or tabs when "
             "the header has no comma); or one JSON document, an array of "
             "row objects or an object whose `items` array holds them (a row's `line` is then its position "
-            "in the array). UTF-8. Each row names its customer by `org_id`. With `format=webex-cdr` "
+            "in the array). UTF-8 unless the Content-Type names another `charset` that writes ASCII as ASCII "
+            "(e.g. windows-1252). Each row names its customer by `org_id`. With `format=webex-cdr` "
             "(call-legs only), the columns of Webex Calling's Detailed Call History records; a page of its "
             "API can be sent as it was downloaded."
         ),
@@ -86,21 +87,24 @@ _BODY_DOC = {
 }
 
 
-def _syntax(request: HttpRequest) -> str:
+def _syntax_and_encoding(request: HttpRequest) -> tuple[str, str]:
     content_type = (request.content_type or "").lower()
-    charset = (request.content_params or {}).get("charset", "utf-8").lower()
     syntax = SYNTAXES.get(content_type)
-    if syntax is None or charset not in {"utf-8", "utf8"}:
+    if syntax is None:
         raise ApiError(
             415,
-            "Send the rows as application/x-ndjson, text/csv or application/json in UTF-8, "
+            "Send the rows as application/x-ndjson, text/csv or application/json, "
             f"not {request.content_type or 'no type'}.",
         )
-    encoding = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
-    if encoding not in {"", "identity"}:
+    try:
+        encoding = text_encoding((request.content_params or {}).get("charset", UTF8))
+    except ValueError as error:
+        raise ApiError(415, f"charset: {error}.") from None
+    compression = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if compression not in {"", "identity"}:
         # Compressed rows would be read as text and every line rejected as unreadable.
-        raise ApiError(415, f"Send the body uncompressed; Content-Encoding {encoding} is not taken.")
-    return syntax
+        raise ApiError(415, f"Send the body uncompressed; Content-Encoding {compression} is not taken.")
+    return syntax, encoding
 
 
 def _check_size(request: HttpRequest) -> None:
@@ -161,11 +165,12 @@ def ingest(
         if Permission.INGEST in ROLE_PERMISSIONS.get(scope.role, frozenset()):
             raise NotAllowed("this token lacks the ingest scope; create one with the scopes read, write, ingest")
         scope.require(Permission.INGEST)
-    syntax = _syntax(request)
+    syntax, encoding = _syntax_and_encoding(request)
     _check_size(request)
+    read = _Read(kind, syntax, layout or "native", encoding)
     if idempotency_key is None:
-        return _ingest(request, scope, kind, syntax, layout)
-    fingerprint = hashlib.sha256(f"{kind}\n{layout or 'native'}\n{syntax}\n".encode())
+        return _ingest(request, scope, read)
+    fingerprint = hashlib.sha256(f"{kind}\n{read.layout}\n{syntax}\n{encoding}\n".encode())
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
         _spool(request, cast(IO[bytes], spool), fingerprint)
         try:
@@ -182,7 +187,7 @@ def ingest(
             replay["Idempotent-Replayed"] = "true"
             return replay
         try:
-            answer = _ingest(cast(IO[bytes], spool), scope, kind, syntax, layout)
+            answer = _ingest(cast(IO[bytes], spool), scope, read)
         except BaseException:
             idempotency.release_key(claim)
             raise
@@ -190,12 +195,21 @@ def ingest(
         return answer
 
 
-def _ingest(stream: Any, scope: Scope, kind: str, syntax: str, layout: str | None) -> IngestOut:
+class _Read(NamedTuple):
+    """How the body is read."""
+
+    kind: str
+    syntax: str
+    layout: str
+    encoding: str
+
+
+def _ingest(stream: Any, scope: Scope, read: _Read) -> IngestOut:
     try:
-        source = open_rows(stream, kind=kind, syntax=syntax, layout=layout or "native")
+        source = open_rows(stream, kind=read.kind, syntax=read.syntax, layout=read.layout, encoding=read.encoding)
     except FormatRefused as error:
         raise ApiError(422, str(error)) from error
-    result = ingest_batch(scope=scope, kind=kind, rows=source, source="api")
+    result = ingest_batch(scope=scope, kind=read.kind, rows=source, source="api")
     return IngestOut(
         accepted=result.accepted,
         duplicates=result.duplicates,

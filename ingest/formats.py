@@ -9,6 +9,7 @@ stops the lines after it.
 Line numbers are physical lines counted from 1, the CSV header included; a CSV record whose
 quoted field spans several lines is numbered by its first line. Blank lines are not rows."""
 
+import codecs
 import csv
 import json
 from collections import deque
@@ -80,12 +81,41 @@ def _too_long(number: int) -> BadLine:
     return BadLine(number, f"is longer than {MAX_LINE_BYTES:,} bytes; the line was skipped")
 
 
-def _decode(number: int, raw: bytes) -> str | BadLine:
+UTF8 = "utf-8"
+# Bytes that must mean the same in an encoding for its lines, fields and JSON to be found by
+# their bytes, as the readers do.
+_ASCII_PROBE = '\n\r\t ,;"{}[]:\\0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def text_encoding(name: str) -> str:
+    """The codec name of an encoding the readers can read a body in: one that writes ASCII as
+    ASCII (UTF-8, Windows-1252, ISO 8859-x...). ValueError naming the problem otherwise."""
     try:
-        text = raw.decode("utf-8")
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise ValueError(f"{name!r} is not a known text encoding") from None
+    try:
+        same = _ASCII_PROBE.encode(codec) == _ASCII_PROBE.encode("ascii")
+    except UnicodeError:
+        same = False
+    if not same:
+        raise ValueError(f"the {codec} encoding is not read (save the file as UTF-8)")
+    return codec
+
+
+def _shown_encoding(codec: str) -> str:
+    return "UTF-8" if codec == UTF8 else codec
+
+
+def _decode(number: int, raw: bytes, encoding: str = UTF8) -> str | BadLine:
+    try:
+        text = raw.decode(encoding)
     except UnicodeDecodeError as error:
+        if number == 1 and raw.startswith(_UTF16_MARKS):
+            return BadLine(number, "is UTF-16 text, which is not read (save the file as UTF-8)")
         bad = raw[error.start : error.start + 1].hex()
-        return BadLine(number, f"is not valid UTF-8 (byte 0x{bad} at position {error.start + 1})")
+        return BadLine(number, f"is not valid {_shown_encoding(encoding)} (byte 0x{bad} at position {error.start + 1})")
     return text.removeprefix("\ufeff") if number == 1 else text
 
 
@@ -161,9 +191,11 @@ class NdjsonReader:
     """Reads newline-delimited JSON: one JSON object per line. With `fast`, a line it vouches for
     comes out as a CheckedLeg (call legs) and only the others are read here."""
 
-    def __init__(self, stream: BinaryIO, fast: FastLegs | None = None) -> None:
+    def __init__(self, stream: BinaryIO, fast: FastLegs | None = None, encoding: str = UTF8) -> None:
         self._stream = stream
-        self._fast = fast
+        # The fast path reads bytes as UTF-8.
+        self._fast = fast if encoding == UTF8 else None
+        self._encoding = encoding
         self._notes = ColumnNotes()
 
     @property
@@ -186,7 +218,7 @@ class NdjsonReader:
                     continue
             if not raw.strip():
                 continue
-            text = _decode(number, raw)
+            text = _decode(number, raw, self._encoding)
             if isinstance(text, BadLine):
                 yield text
                 continue
@@ -222,8 +254,9 @@ class CsvReader:
     The header is read when the reader is made, so an unreadable header is refused before any
     row is written (FormatRefused)."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, encoding: str = UTF8) -> None:
         self._lines = _physical_lines(stream)
+        self._encoding = encoding
         self._pushed_back: deque[tuple[int, str] | BadLine] = deque()
         self.delimiter = ","
         self.columns: list[str] = self._read_header()
@@ -234,7 +267,7 @@ class CsvReader:
                 raise FormatRefused(f"the CSV header (line {number}) is longer than {MAX_LINE_BYTES:,} bytes")
             if not raw.strip():
                 continue
-            text = _decode(number, raw)
+            text = _decode(number, raw, self._encoding)
             if isinstance(text, BadLine):
                 raise FormatRefused(f"the CSV header (line {number}) {text.error}")
             if "\x00" in text:
@@ -259,7 +292,7 @@ class CsvReader:
         for number, raw in self._lines:
             if raw is None:
                 return _too_long(number)
-            text = _decode(number, raw)
+            text = _decode(number, raw, self._encoding)
             return text if isinstance(text, BadLine) else (number, text)
         return None
 

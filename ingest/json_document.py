@@ -16,7 +16,17 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .formats import MAX_LINE_BYTES, BadLine, ColumnNotes, FormatRefused, Item, Row, json_decoder, json_row
+from .formats import (
+    MAX_LINE_BYTES,
+    UTF8,
+    BadLine,
+    ColumnNotes,
+    FormatRefused,
+    Item,
+    Row,
+    json_decoder,
+    json_row,
+)
 
 _CHUNK = 64 * 1024
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -30,10 +40,11 @@ class _Broken(Exception):
 class _Text:
     """The document's text from the reading position on, decoded as it is read."""
 
-    def __init__(self, stream: BinaryIO, chunk: int) -> None:
+    def __init__(self, stream: BinaryIO, chunk: int, encoding: str) -> None:
         self._stream = stream
         self._chunk = chunk
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._encoding = encoding
+        self._decoder = codecs.getincrementaldecoder(encoding)()
         self._bytes_read = 0
         self._ended = False
         self.text = ""
@@ -51,7 +62,8 @@ class _Text:
         except UnicodeDecodeError as error:
             bad = error.object[error.start : error.start + 1].hex()
             position = self._bytes_read - pending + error.start + 1
-            raise _Broken(f"is not valid UTF-8 (byte 0x{bad} at byte {position:,} of the document)") from None
+            shown = "UTF-8" if self._encoding == UTF8 else self._encoding
+            raise _Broken(f"is not valid {shown} (byte 0x{bad} at byte {position:,} of the document)") from None
         self._bytes_read += len(raw)
         self._ended = not raw
         if self.at == 0 and self._bytes_read == len(raw):
@@ -116,8 +128,8 @@ class JsonDocumentReader:
     is read when the reader is made, so a document of another shape is refused before any row
     is written (FormatRefused)."""
 
-    def __init__(self, stream: BinaryIO, chunk: int = _CHUNK) -> None:
-        self._text = _Text(stream, chunk)
+    def __init__(self, stream: BinaryIO, chunk: int = _CHUNK, encoding: str = UTF8) -> None:
+        self._text = _Text(stream, chunk, encoding)
         self._decoder = json_decoder()
         self._notes = ColumnNotes()
         self._empty = False

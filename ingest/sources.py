@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from . import webex
 from .fast_legs import FastLegs
-from .formats import CsvReader, FormatRefused, Item, NdjsonReader, Row
+from .formats import UTF8, CsvReader, FormatRefused, Item, NdjsonReader, Row
 from .json_document import JsonDocumentReader, is_document
 from .validation import FIELDS, KINDS
 
@@ -47,11 +47,12 @@ class RowSource:
         return [column for column in self._reader.columns if column and column not in used]
 
 
-def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native") -> RowSource:
+def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native", encoding: str = UTF8) -> RowSource:
     """Start reading `stream`. A CSV header, or a JSON document's opening, is read now, so a
     header that cannot be read, a document of another shape, or a Webex layout without the
-    columns a call leg needs, is refused (FormatRefused) before any row is written. Raises
-    ValueError for an unknown kind, syntax or layout."""
+    columns a call leg needs, is refused (FormatRefused) before any row is written. `encoding`
+    is one that formats.text_encoding accepts. Raises ValueError for an unknown kind, syntax or
+    layout."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if syntax not in SYNTAXES:
@@ -62,12 +63,12 @@ def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native
         raise FormatRefused(f"the webex-cdr format holds call records: ingest it as call-legs, not {kind}")
     reader: Reader
     if syntax == "csv":
-        reader = CsvReader(stream)
+        reader = CsvReader(stream, encoding)
     elif syntax == "json":
-        reader = JsonDocumentReader(stream)
+        reader = JsonDocumentReader(stream, encoding=encoding)
     else:
         fast = kind == "call-legs" and layout == "native"
-        reader = NdjsonReader(stream, FastLegs() if fast else None)
+        reader = NdjsonReader(stream, FastLegs() if fast else None, encoding)
     if layout == "webex-cdr" and isinstance(reader, CsvReader) and reader.columns:
         webex.check_columns(reader.columns)
     return RowSource(reader, kind, layout)

@@ -43,6 +43,15 @@ def test_a_spreadsheets_semicolon_separated_csv_is_ingested(tmp_path, partner, c
     assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == len(rows)
 
 
+def test_a_file_in_another_encoding_is_read_with_encoding(tmp_path, partner, customer):
+    location = sample_rows(customer.org_id)["locations"][0] | {"name": "Zürich Büro"}
+    path = tmp_path / "sites.csv"
+    path.write_bytes(csv_body([location], delimiter=";").decode().encode("windows-1252"))
+    out, _ = run("locations", str(path), partner=partner.name, encoding="windows-1252")
+    assert "accepted: 1" in out.splitlines()
+    assert Location.objects.using(EU).get(org_id=customer.org_id).name == "Zürich Büro"
+
+
 @pytest.mark.parametrize("syntax", ["ndjson", "csv"])
 def test_every_kind_is_ingested_from_a_file_for_a_partner(tmp_path, partner, customer, syntax):
     summaries = {}
@@ -185,6 +194,7 @@ def test_a_webex_record_of_a_customer_not_ours_is_refused_in_the_webex_column_na
         (("locations", "sites.txt"), {"partner": "{partner}"}, "cannot tell the format of sites.txt"),
         (("devices", "-"), {"partner": "{partner}", "format": "webex-cdr"}, "ingest it as call-legs, not devices"),
         (("locations", "-"), {"partner": "{partner}", "batch_size": "0"}, "0 is out of range"),
+        (("locations", "-"), {"partner": "{partner}", "encoding": "utf-16"}, "--encoding: the utf-16 encoding"),
         (("widgets", "-"), {"partner": "{partner}"}, "invalid choice: 'widgets'"),
         (("locations", "-"), {}, "one of the arguments --partner --email is required"),
     ],

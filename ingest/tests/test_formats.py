@@ -11,6 +11,7 @@ from ingest.formats import (
     FormatRefused,
     NdjsonReader,
     Row,
+    text_encoding,
 )
 
 
@@ -82,6 +83,33 @@ def test_csv_separated_by_semicolons_or_tabs_is_read_when_the_header_has_no_comm
 
 def test_csv_a_header_with_commas_keeps_commas_whatever_else_it_holds():
     assert csv_rows(b"org_id,note;x\ny,a;b\n") == [Row(2, {"org_id": "y", "note;x": "a;b"})]
+
+
+def test_csv_in_another_encoding_is_read_in_it_and_its_bad_bytes_are_named():
+    body = "org_id,name\n1,Café\n".encode("cp1252") + b"2,x\x81y\n"
+    assert list(CsvReader(io.BytesIO(body), "cp1252")) == [
+        Row(2, {"org_id": "1", "name": "Café"}),
+        BadLine(3, "is not valid cp1252 (byte 0x81 at position 4)"),
+    ]
+
+
+def test_utf16_text_is_refused_with_what_to_do():
+    with pytest.raises(FormatRefused, match=r"UTF-16 text, which is not read \(save the file as UTF-8\)"):
+        CsvReader(io.BytesIO("org_id,name\n1,x\n".encode("utf-16")))
+
+
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [("UTF8", "utf-8"), ("Windows-1252", "cp1252"), ("latin1", "iso8859-1"), ("cp949", "cp949"), ("sjis", "shift_jis")],
+)
+def test_encodings_that_write_ascii_as_ascii_are_read(name, codec):
+    assert text_encoding(name) == codec
+
+
+@pytest.mark.parametrize("name", ["utf-16", "utf-32-le", "cp500", "no-such-thing"])
+def test_other_encodings_are_refused(name):
+    with pytest.raises(ValueError, match=r"not a known text encoding|encoding is not read"):
+        text_encoding(name)
 
 
 def test_csv_quoted_fields_may_hold_commas_quotes_and_line_breaks():

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import Admin, PartnerOrg
 from accounts.roles import Permission
 from accounts.scope import NotAllowed, Scope, partner_wide, scope_for
-from ingest.formats import FormatRefused
+from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.read_ahead import ReadAhead
 from ingest.services import ingest_batch
 from ingest.sources import open_rows, sniff_syntax
@@ -137,6 +137,11 @@ class Command(BaseCommand):
             "the first line (JSON when it opens with { or [, else CSV on standard input)",
         )
         parser.add_argument(
+            "--encoding",
+            default=UTF8,
+            help="the file's text encoding, e.g. windows-1252 or cp949 for a spreadsheet's plain CSV (default utf-8)",
+        )
+        parser.add_argument(
             "--batch-size",
             type=_batch_size,
             default=DEFAULT_BATCH,
@@ -177,6 +182,10 @@ class Command(BaseCommand):
             batch_size = _batch_size(str(options["batch_size"]))
         except argparse.ArgumentTypeError as error:
             raise CommandError(f"--batch-size: {error}") from None
+        try:
+            encoding = text_encoding(str(options["encoding"]))
+        except ValueError as error:
+            raise CommandError(f"--encoding: {error}") from None
         scope = self._scope(options["partner"], options["email"])
         syntax, layout, otherwise = _format(options["format"], path)
         stream = self._open(path, options.get("stdin"))
@@ -190,7 +199,7 @@ class Command(BaseCommand):
         rows = accepted = duplicates = rejected = 0
         try:
             try:
-                source = open_rows(stream, kind=kind, syntax=syntax, layout=layout)
+                source = open_rows(stream, kind=kind, syntax=syntax, layout=layout, encoding=encoding)
             except FormatRefused as error:
                 raise CommandError(str(error)) from None
             with ReadAhead(source, batch_size) as batches:
