@@ -10,6 +10,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("analytics/", include("analytics.urls")),
     path("trials/", include("subscriptions.urls")),
+    path("data-feeds/", include("ingest.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
