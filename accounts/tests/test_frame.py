@@ -26,6 +26,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("accounts.urls")),
     path("customers/", include(([path("", _customers_page, name="list")], "customers"))),
+    path("data-feeds/", include("ingest.urls")),  # linked from the admin menu
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
