@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from django.db.models import Count, QuerySet
 
+from accounts import audit
 from accounts.models import Admin, PartnerOrg
 from accounts.roles import Role
 from accounts.scope import Scope, scope_for
@@ -62,6 +65,8 @@ from subscriptions.services import (
     upsert_snapshots,
     upsert_subscriptions,
 )
+
+from .activity import BATCH_ACTION
 
 # One documented password for every demo admin; the demo is for trying the product, not for
 # production (the command says so when it prints the sign-ins).
@@ -1381,6 +1386,46 @@ ROW_MODELS = (
 )
 
 
+# The kinds of ingestion the demo's rows stand for, and the region table that holds each.
+_FEED_MODELS = (
+    ("subscriptions", Subscription),
+    ("license-snapshots", LicenseSnapshot),
+    ("invoices", Invoice),
+    ("orders", Order),
+    ("locations", Location),
+    ("devices", Device),
+    ("numbers", PhoneNumber),
+    ("call-legs", CallLeg),
+)
+
+
+def _record_feeds(partner_ids: Sequence[int]) -> None:
+    """One ingest batch per partner and kind, as the data feeds page lists them: the rows the
+    demo loaded for that partner, sent as demo data."""
+    customers = Customer.objects.filter(partner_id__in=partner_ids)
+    loaded: Counter[tuple[int, str]] = Counter(
+        {(partner_id, "customers"): count for partner_id, count in _partner_counts(customers)}
+    )
+    for kind, model in _FEED_MODELS:
+        for region in Region.values:
+            rows = model._default_manager.using(db_for(region)).filter(partner_id__in=partner_ids)
+            for partner_id, count in _partner_counts(rows):
+                loaded[(partner_id, kind)] += count
+    for (partner_id, kind), count in sorted(loaded.items()):
+        audit.record(
+            scope=None,
+            action=BATCH_ACTION,
+            obj_type="ingest",
+            obj_id=kind,
+            partner_id=partner_id,
+            after={"kind": kind, "source": "demo", "rows": count, "accepted": count, "duplicates": 0, "rejected": 0},
+        )
+
+
+def _partner_counts(rows: QuerySet[Any]) -> list[tuple[int, int]]:
+    return list(rows.order_by().values_list("partner_id").annotate(count=Count("pk")))
+
+
 def _count_rows() -> tuple[tuple[str, int], ...]:
     return tuple(
         (label, sum(model._default_manager.using(db_for(region)).count() for region in Region.values))
@@ -1454,6 +1499,7 @@ def load_demo(
     all_ids = [c.record.org_id for c in plan.customers]
     refresh_statuses(org_ids=all_ids, today=today)
     phase("statuses")
+    _record_feeds(list(partner_ids.values()))
     status_counts: Counter[str] = Counter()
     for stored in Customer.objects.filter(org_id__in=all_ids).values_list("statuses", flat=True).iterator():
         status_counts.update(name for name in stored.split(",") if name)

@@ -35,6 +35,7 @@ from subscriptions.services import (
     upsert_subscriptions,
 )
 
+from .activity import BATCH_ACTION
 from .fast_legs import CheckedLeg, FastLegs
 from .formats import BadLine, Item, Row
 from .validation import KINDS, PARSERS, Parsed, RowInvalid, describe
@@ -385,7 +386,7 @@ def ingest_batch(
     )
     audit.record(
         scope=_actor(scope),
-        action="ingest.batch",
+        action=BATCH_ACTION,
         obj_type="ingest",
         obj_id=kind,
         partner_id=scope.partner_id,

@@ -8,9 +8,12 @@ from django.core.management.base import CommandError
 
 from accounts.models import AccessKind, Admin, CustomerAccess, PartnerOrg
 from accounts.roles import Role
+from accounts.scope import scope_for
+from calling.models import CallLeg
 from calling.rules import is_poor_quality, week_start
 from customers.models import Customer, Tag
 from customers.statuses import CustomerStatus
+from ingest.activity import batch_page
 from ingest.demo import (
     DEMO_PASSWORD,
     SNAPSHOT_WEEKS,
@@ -174,6 +177,22 @@ def test_both_partners_are_live_with_admins_of_every_role_and_the_demo_password(
     }
     assert len(granted) == 5
     assert Tag.objects.filter(partner__name="Northwind Collaboration", customers__isnull=False).exists()
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_the_data_feeds_page_lists_what_the_demo_loaded_for_each_partner():
+    load_demo(customers=12, seed=5, today=TODAY, call_weeks=1)
+    northwind = PartnerOrg.objects.get(name="Northwind Collaboration")
+    scope = scope_for(Admin.objects.get(email="admin@northwind.example"))
+
+    batches = {batch.kind: batch for batch in batch_page(scope).object_list}
+
+    assert batches["customers"].rows == Customer.objects.filter(partner=northwind).count()
+    legs = sum(
+        CallLeg.objects.using(db_for(region)).filter(partner_id=northwind.pk).count() for region in Region.values
+    )
+    assert (batches["call-legs"].accepted, batches["call-legs"].source_label) == (legs, "Demo data")
+    assert legs > 0
 
 
 @pytest.mark.django_db(databases="__all__")
