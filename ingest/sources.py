@@ -1,5 +1,6 @@
 """Where the rows of a batch come from: a body or a file in one syntax (NDJSON, CSV, or one JSON
-document) and one layout (our own field names, or Webex Calling's Detailed Call History columns), read lazily."""
+document) and one layout (our own field names, or Webex Calling's Detailed Call History
+columns), read lazily."""
 
 import io
 from collections.abc import Iterator
@@ -12,12 +13,11 @@ from .json_document import JsonDocumentReader, is_document
 from .validation import FIELDS, KINDS
 
 SYNTAXES = ("ndjson", "csv", "json")
+LAYOUTS = ("native", "webex-cdr")
+Reader = NdjsonReader | CsvReader | JsonDocumentReader
 # How much of a stream is looked at to tell its syntax: its first non-blank line, up to this.
 SNIFF_BYTES = 1024 * 1024
 _BLANK = b"\xef\xbb\xbf \t\r\n"
-
-Reader = NdjsonReader | CsvReader | JsonDocumentReader
-LAYOUTS = ("native", "webex-cdr")
 
 
 class RowSource:
