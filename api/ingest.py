@@ -17,7 +17,7 @@ from accounts.roles import ROLE_PERMISSIONS, Permission
 from accounts.scope import NotAllowed, Scope
 from ingest import idempotency
 from ingest.formats import UTF8, FormatRefused, text_encoding
-from ingest.services import MAX_LISTED_REJECTIONS, ingest_batch
+from ingest.services import MAX_LISTED_REJECTIONS, ingest_batch, rolled_back
 from ingest.sources import open_rows
 from ingest.validation import KINDS
 
@@ -64,6 +64,7 @@ class IngestOut(Schema):
         0, description=f"bad rows beyond the first {MAX_LISTED_REJECTIONS:,}, counted but not listed"
     )
     ignored_columns: list[str] = Field(description="columns of the body that nothing reads")
+    dry_run: bool = Field(default=False, description="true when nothing was stored (`dry_run=true`)")
 
 
 _BODY_DOC = {
@@ -151,7 +152,7 @@ def _spool(request: HttpRequest, spool: IO[bytes], fingerprint: Any) -> None:
         "and why. "
         "Needs a token with the `ingest` scope; rows about customers the token's admin may not see are rejected. "
         "With an `Idempotency-Key` header, a replay gets the first answer again, and the same key with another "
-        "body is a 422."
+        "body is a 422. With `dry_run=true` every row is checked as it would be and nothing is stored."
     ),
 )
 def ingest(
@@ -159,6 +160,7 @@ def ingest(
     kind: KindName,
     layout: Literal["webex-cdr"] | None = Query(None, alias="format"),
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    dry_run: bool = Query(False, description="check every row as a real request would, and store nothing"),
 ) -> Any:  # Any: IngestOut, or a replayed answer as it was stored
     scope: Scope = request.auth  # type: ignore[attr-defined]
     if not scope.can(Permission.INGEST):
@@ -168,6 +170,11 @@ def ingest(
     syntax, encoding = _syntax_and_encoding(request)
     _check_size(request)
     read = _Read(kind, syntax, layout or "native", encoding)
+    if dry_run:
+        # Nothing is stored, so there is nothing a retry could repeat: a key is not claimed.
+        with rolled_back():
+            answer = _ingest(request, scope, read)
+        return answer.model_copy(update={"dry_run": True})
     if idempotency_key is None:
         return _ingest(request, scope, read)
     fingerprint = hashlib.sha256(f"{kind}\n{read.layout}\n{syntax}\n{encoding}\n".encode())

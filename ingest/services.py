@@ -10,12 +10,13 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any, NamedTuple
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connections, transaction
 
 from accounts import audit
 from accounts.roles import Permission
@@ -400,3 +401,17 @@ def ingest_batch(
         },
     )
     return result
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """A dry run: whatever the block writes, to any database, is undone when it ends, so a batch
+    ingested inside it answers exactly as it would (duplicates, conflicts, rejections) and leaves
+    nothing behind, its audit event included. Each database's transaction is held for the
+    block: on SQLite, other writers wait until it ends."""
+    with ExitStack() as stack:
+        for alias in connections:
+            stack.enter_context(transaction.atomic(using=alias))
+        yield
+        for alias in connections:
+            transaction.set_rollback(True, using=alias)

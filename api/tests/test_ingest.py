@@ -53,6 +53,7 @@ def test_every_kind_is_accepted_as_ndjson_csv_and_a_json_document(client, ingest
             "rejected": [],
             "rejected_unlisted": 0,
             "ignored_columns": [],
+            "dry_run": False,
         }
         for kind in KINDS
     }
@@ -107,6 +108,30 @@ def test_a_body_over_the_limit_is_a_413_before_anything_is_read(client, ingest_h
     assert response.status_code == 413
     assert "at most 100 are taken per request" in response.json()["detail"]
     assert not Location.objects.using(EU).exists()
+
+
+def test_a_dry_run_answers_as_the_real_request_would_and_stores_nothing(client, ingest_headers, customer):
+    legs = sample_rows(customer.org_id)["call-legs"]
+    body = ndjson([*legs, legs[0], {"leg_id": "broken"}])
+
+    dry = post(client, ingest_headers, "call-legs", body, query="?dry_run=true").json()
+
+    assert (dry["accepted"], dry["duplicates"], len(dry["rejected"]), dry["dry_run"]) == (2, 1, 1, True)
+    assert not CallLeg.objects.using(EU).exists()
+    assert not CallDailyRollup.objects.using(EU).exists()
+    assert not AuditEvent.objects.filter(action="ingest.batch").exists()
+    real = post(client, ingest_headers, "call-legs", body).json()
+    assert {**dry, "dry_run": False} == real
+    assert CallLeg.objects.using(EU).count() == 2
+
+
+def test_a_dry_run_sees_what_is_stored(client, ingest_headers, customer):
+    body = ndjson(sample_rows(customer.org_id)["call-legs"])
+    post(client, ingest_headers, "call-legs", body)
+
+    dry = post(client, ingest_headers, "call-legs", body, query="?dry_run=true").json()
+
+    assert (dry["accepted"], dry["duplicates"]) == (0, 2)
 
 
 def test_a_body_sent_in_chunks_is_a_411_not_an_empty_batch(client, ingest_headers, customer):
@@ -177,6 +202,7 @@ def test_an_empty_body_accepts_nothing(client, ingest_headers):
         "rejected": [],
         "rejected_unlisted": 0,
         "ignored_columns": [],
+        "dry_run": False,
     }
 
 
@@ -245,6 +271,7 @@ def test_webex_call_records_are_imported_with_format_webex_cdr(client, ingest_he
         "rejected": [],
         "rejected_unlisted": 0,
         "ignored_columns": ["Call type", "Call outcome", "Hold Duration", "Report time"],
+        "dry_run": False,
     }
     assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 7
 

@@ -34,6 +34,24 @@ def customer(partner):
     return CustomerFactory(partner=partner, region="EU")
 
 
+def test_a_dry_run_reports_what_a_real_run_would_and_stores_nothing(tmp_path, partner, customer):
+    legs = sample_rows(customer.org_id)["call-legs"]
+    path = tmp_path / "legs.ndjson"
+    path.write_bytes(ndjson([*legs, legs[1], {"leg_id": "broken"}]))
+
+    dry, dry_errors = run("call-legs", str(path), partner=partner.name, dry_run=True)
+
+    assert not CallLeg.objects.using(EU).exists()
+    assert not AuditEvent.objects.filter(action="ingest.batch").exists()
+    assert "dry run: nothing was stored." in dry
+    real, real_errors = run("call-legs", str(path), partner=partner.name)
+    counts = ["accepted: 2", "duplicates: 1", "rejected: 1 (listed above with their line numbers)"]
+    assert dry.splitlines()[1:4] == real.splitlines()[1:4] == counts
+    assert "line 4: " in dry_errors
+    assert "line 4: " in real_errors
+    assert CallLeg.objects.using(EU).count() == 2
+
+
 def test_a_spreadsheets_semicolon_separated_csv_is_ingested(tmp_path, partner, customer):
     rows = sample_rows(customer.org_id)["call-legs"]
     path = tmp_path / "legs.csv"

@@ -1,10 +1,12 @@
-"""`partnerhub ingest KIND FILE|- (--partner NAME | --email ADMIN) [--format F] [--batch-size N]`:
-load a file of any size in batches, with a progress line on standard error and a summary."""
+"""`partnerhub ingest KIND FILE|- (--partner NAME | --email ADMIN) [--format F] [--encoding E]
+[--batch-size N] [--dry-run]`: load a file of any size in batches, with a progress line on
+standard error and a summary."""
 
 import argparse
 import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -16,7 +18,7 @@ from accounts.roles import Permission
 from accounts.scope import NotAllowed, Scope, partner_wide, scope_for
 from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.read_ahead import ReadAhead
-from ingest.services import ingest_batch
+from ingest.services import ingest_batch, rolled_back
 from ingest.sources import open_rows, sniff_syntax
 from ingest.validation import KINDS
 
@@ -137,6 +139,11 @@ class Command(BaseCommand):
             "the first line (JSON when it opens with { or [, else CSV on standard input)",
         )
         parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check every row as a real run would (its customer, duplicates, conflicts) and store nothing",
+        )
+        parser.add_argument(
             "--encoding",
             default=UTF8,
             help="the file's text encoding, e.g. windows-1252 or cp949 for a spreadsheet's plain CSV (default utf-8)",
@@ -187,6 +194,7 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(f"--encoding: {error}") from None
         scope = self._scope(options["partner"], options["email"])
+        dry_run = bool(options.get("dry_run"))
         syntax, layout, otherwise = _format(options["format"], path)
         stream = self._open(path, options.get("stdin"))
         if syntax is None:
@@ -204,7 +212,8 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
             with ReadAhead(source, batch_size) as batches:
                 for batch in batches:
-                    result = ingest_batch(scope=scope, kind=kind, rows=batch, source="cli", chunk_size=batch_size)
+                    with rolled_back() if dry_run else nullcontext():
+                        result = ingest_batch(scope=scope, kind=kind, rows=batch, source="cli", chunk_size=batch_size)
                     rows += result.rows
                     accepted += result.accepted
                     duplicates += result.duplicates
@@ -230,3 +239,8 @@ class Command(BaseCommand):
         self.stdout.write(f"rejected: {rejected:,}" + (" (listed above with their line numbers)" if rejected else ""))
         ignored = batches.ignored_columns
         self.stdout.write(f"ignored columns: {', '.join(ignored) if ignored else 'none'}")
+        if dry_run:
+            self.stdout.write(
+                "dry run: nothing was stored. Each batch was checked against what is stored, so a row "
+                "repeating one of an earlier batch of this file counts as accepted, not as a duplicate."
+            )
