@@ -172,22 +172,21 @@ class JsonDocumentReader:
     def __iter__(self) -> Iterator[Item]:
         if self._empty:
             return
-        text, number = self._text, 0
+        text, number = self._text, 1  # the record being read
         try:
             if text.next_char() == "]":
                 return
             while True:
-                number += 1
                 value, escaped, length = text.value(self._decoder)
                 row = BadLine(number, _too_long()) if length > MAX_LINE_BYTES else json_row(number, value, escaped)
                 if isinstance(row, Row):
                     self._notes.note(row.values)
                 yield row
+                number += 1
                 following = text.next_char()
                 if following == "]":
                     return
                 if following != ",":
-                    number += 1
                     raise _Broken(f"is not valid JSON: expected ',' or ']' after record {number - 1}")
                 text.move_to(text.at + 1)
         except _Broken as broken:

@@ -175,3 +175,25 @@ def test_a_stream_of_unknown_syntax_is_told_by_its_first_line_and_read_from_its_
     told, stream = sniff_syntax(io.BytesIO(body), otherwise="csv")
     assert told == syntax
     assert stream.read() == body
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.one_of(
+        st.binary(max_size=60),
+        st.builds(
+            lambda head, tail: head + tail,
+            st.sampled_from([b"[", b'{"items": [', b'{"a": 1, "items": ']),
+            st.binary(max_size=40),
+        ),
+    ),
+    chunk=st.integers(1, 16),
+)
+def test_any_bytes_are_refused_whole_or_read_into_rows_and_rejections_never_an_error(body, chunk):
+    try:
+        reader = JsonDocumentReader(io.BytesIO(body), chunk)  # type: ignore[arg-type]
+    except FormatRefused:
+        return
+    items = list(reader)
+    assert all(isinstance(item, Row | BadLine) for item in items)
+    assert [item.line for item in items] == list(range(1, len(items) + 1))
