@@ -112,9 +112,14 @@ def test_batches_come_a_page_at_a_time(client, partner, full_admin):
     AuditEvent.objects.bulk_create(events)
     client.force_login(full_admin)
 
-    second = client.get(URL, {"page": 2}).context["page"]
+    response = client.get(URL, {"page": 2, "kind": "locations"})
 
+    second = response.context["page"]
     assert (second.number, second.paginator.num_pages, len(second.object_list)) == (2, 2, 3)
+    page = response.content.decode()
+    assert "Page 2 of 2" in page
+    assert 'href="/data-feeds/?page=1&amp;kind=locations"' in page
+    assert ">Next<" not in page
 
 
 def test_the_summary_counts_each_kinds_last_seven_days(partner, full_admin):
