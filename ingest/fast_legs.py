@@ -112,6 +112,9 @@ class _LegFields(_LegLine, forbid_unknown_fields=False):
 
 
 _decoder = msgspec.json.Decoder(_LegLine)
+# Texts of a flag that msgspec, converting leniently, reads as the full validator does; it also
+# reads "-0" as false, which the validator refuses.
+_FLAG_TEXTS = frozenset({"true", "false", "1", "0"})
 # Optional fields that msgspec, converting leniently, would read as missing when given the text
 # "null", which the full validator refuses.
 _NULLABLE = tuple(
@@ -167,6 +170,9 @@ class FastLegs:
             value = given.get(name)
             if isinstance(value, str) and value.casefold() == "null":
                 return None
+        flag = given.get("transferred")
+        if isinstance(flag, str) and flag.lower() not in _FLAG_TEXTS:
+            return None
         try:
             # strict=False reads numbers and true/false from text, in the spellings (e.g. "12",
             # "1e3", "12.0", "TRUE") that the full validator reads the same way.

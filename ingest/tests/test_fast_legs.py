@@ -197,7 +197,7 @@ csv_rows = st.one_of(
 )
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(row=st.one_of(csv_rows, any_rows))
 def test_the_fields_fast_path_accepts_only_what_the_full_validator_accepts_and_stores_the_same(row):
     fast = FastLegs().check_fields(1, row)
@@ -209,6 +209,20 @@ def test_a_clean_csv_row_takes_the_fields_fast_path_with_the_values_the_full_val
     fast = FastLegs().check_fields(1, GOOD_CELLS)
     assert fast is not None
     assert fast == full_validator(GOOD_CELLS)
+
+
+@pytest.mark.parametrize("spelling", ["-0", "+1", "yes", "T", "1.0"])
+def test_a_flag_spelled_otherwise_is_left_to_the_full_validator(spelling):
+    row = GOOD_CELLS | {"transferred": spelling}
+    assert FastLegs().check_fields(1, row) is None
+
+
+@pytest.mark.parametrize("spelling", ["TRUE", "False", "1", "0"])
+def test_a_flag_in_a_usual_spelling_takes_the_fields_fast_path(spelling):
+    row = GOOD_CELLS | {"transferred": spelling}
+    fast = FastLegs().check_fields(1, row)
+    assert fast is not None
+    assert fast == full_validator(row)
 
 
 @pytest.mark.parametrize("field", ["jitter_ms", "location_id", "queue_wait_seconds"])
