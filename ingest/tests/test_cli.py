@@ -52,6 +52,19 @@ def test_a_dry_run_reports_what_a_real_run_would_and_stores_nothing(tmp_path, pa
     assert CallLeg.objects.using(EU).count() == 2
 
 
+@pytest.mark.postgresql
+def test_a_dry_run_on_postgresql_counts_a_repeat_of_an_earlier_batch_as_a_duplicate(tmp_path, partner, customer):
+    legs = sample_rows(customer.org_id)["call-legs"]
+    path = tmp_path / "legs.ndjson"
+    path.write_bytes(ndjson([*legs, legs[0]]))
+
+    out, _ = run("call-legs", str(path), partner=partner.name, dry_run=True, batch_size=2)
+
+    assert out.splitlines()[1:3] == ["accepted: 2", "duplicates: 1"]
+    assert "dry run: nothing was stored." in out.splitlines()
+    assert not CallLeg.objects.using(EU).exists()
+
+
 def test_a_spreadsheets_semicolon_separated_csv_is_ingested(tmp_path, partner, customer):
     rows = sample_rows(customer.org_id)["call-legs"]
     path = tmp_path / "legs.csv"
