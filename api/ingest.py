@@ -71,13 +71,13 @@ _BODY_DOC = {
     "requestBody": {
         "required": True,
         "description": (
-            "One row per line: NDJSON objects, or CSV with a header row (commas, or semicolons or tabs when "
-            "the header has no comma); or one JSON document, an array of "
-            "row objects or an object whose `items` array holds them (a row's `line` is then its position "
-            "in the array). UTF-8 unless the Content-Type names another `charset` that writes ASCII as ASCII "
-            "(e.g. windows-1252). Each row names its customer by `org_id`. With `format=webex-cdr` "
-            "(call-legs only), the columns of Webex Calling's Detailed Call History records; a page of its "
-            "API can be sent as it was downloaded."
+            "One row per line: NDJSON objects, or CSV with a header row (commas, or semicolons or tabs "
+            "when the header has no comma); or one JSON document, an array of row objects or an object "
+            "whose `items` array holds them (a row's `line` is then its position in the array). UTF-8 "
+            "unless the Content-Type names another `charset` that writes ASCII as ASCII (e.g. "
+            "windows-1252). Each row names its customer by `org_id`. With `format=webex-cdr` (call-legs "
+            "only), the columns of Webex Calling's Detailed Call History records; a page of its API can "
+            "be sent as it was downloaded."
         ),
         "content": {
             "application/x-ndjson": {"schema": {"type": "string"}},
@@ -177,7 +177,9 @@ def ingest(
         return answer.model_copy(update={"dry_run": True})
     if idempotency_key is None:
         return _ingest(request, scope, read)
-    fingerprint = hashlib.sha256(f"{kind}\n{read.layout}\n{syntax}\n{encoding}\n".encode())
+    # UTF-8 bodies keep the fingerprint they had before other encodings were read.
+    charset = "" if encoding == UTF8 else f"{encoding}\n"
+    fingerprint = hashlib.sha256(f"{kind}\n{read.layout}\n{syntax}\n{charset}".encode())
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
         _spool(request, cast(IO[bytes], spool), fingerprint)
         try:

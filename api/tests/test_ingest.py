@@ -232,6 +232,13 @@ def test_the_same_idempotency_key_for_another_kind_is_a_422(client, ingest_heade
     assert post(client, ingest_headers, "devices", b"\n", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 422
 
 
+def test_the_same_idempotency_key_for_the_same_bytes_in_another_charset_is_a_422(client, ingest_headers, customer):
+    body = csv_body([sample_rows(customer.org_id)["locations"][0] | {"name": "Zürich"}]).decode().encode("latin-1")
+    key = {"HTTP_IDEMPOTENCY_KEY": "k-3", **ingest_headers}
+    assert post_bytes(client, key, "locations", body, "text/csv; charset=latin-1").status_code == 200
+    assert post_bytes(client, key, "locations", body, "text/csv; charset=windows-1252").status_code == 422
+
+
 def test_idempotency_keys_belong_to_the_tokens_admin(client, bearer, ingest_headers, partner, customer):
     body = ndjson(sample_rows(customer.org_id)["locations"])
     post(client, ingest_headers, "locations", body, HTTP_IDEMPOTENCY_KEY="shared")
