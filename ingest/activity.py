@@ -40,6 +40,13 @@ class Batch:
     def source_label(self) -> str:
         return str(SOURCES.get(self.source, self.source))
 
+    @property
+    def sender_label(self) -> str:
+        """Who sent it: the admin, or the operator of a command run for the whole partner."""
+        if self.sender:
+            return self.sender
+        return str(_("Operator (command line)")) if self.source == "cli" else ""
+
 
 @dataclass(frozen=True, slots=True)
 class KindSummary:

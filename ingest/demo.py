@@ -67,6 +67,7 @@ from subscriptions.services import (
 )
 
 from .activity import BATCH_ACTION
+from .validation import KINDS
 
 # One documented password for every demo admin; the demo is for trying the product, not for
 # production (the command says so when it prints the sign-ins).
@@ -1411,7 +1412,8 @@ def _record_feeds(partner_ids: Sequence[int]) -> None:
             rows = model._default_manager.using(db_for(region)).filter(partner_id__in=partner_ids)
             for partner_id, count in _partner_counts(rows):
                 loaded[(partner_id, kind)] += count
-    for (partner_id, kind), count in sorted(loaded.items()):
+    # Written last kind first: the page lists the newest first, so they read in the kinds' order.
+    for (partner_id, kind), count in sorted(loaded.items(), key=lambda item: -KINDS.index(item[0][1])):
         audit.record(
             scope=None,
             action=BATCH_ACTION,

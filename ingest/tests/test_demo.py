@@ -25,6 +25,7 @@ from ingest.demo import (
     load_demo,
     quota_list,
 )
+from ingest.validation import KINDS
 from regions.registry import Region, db_for
 from subscriptions.models import Subscription
 
@@ -185,13 +186,17 @@ def test_the_data_feeds_page_lists_what_the_demo_loaded_for_each_partner():
     northwind = PartnerOrg.objects.get(name="Northwind Collaboration")
     scope = scope_for(Admin.objects.get(email="admin@northwind.example"))
 
-    batches = {batch.kind: batch for batch in batch_page(scope).object_list}
+    listed = batch_page(scope).object_list
+    batches = {batch.kind: batch for batch in listed}
+
+    assert [batch.kind for batch in listed] == [kind for kind in KINDS if kind != "admin-activity"]
 
     assert batches["customers"].rows == Customer.objects.filter(partner=northwind).count()
     legs = sum(
         CallLeg.objects.using(db_for(region)).filter(partner_id=northwind.pk).count() for region in Region.values
     )
     assert (batches["call-legs"].accepted, batches["call-legs"].source_label) == (legs, "Demo data")
+    assert batches["call-legs"].sender_label == ""  # no admin, and not the operator's command line
     assert legs > 0
 
 
