@@ -104,7 +104,8 @@ def text_encoding(name: str) -> str:
     return codec
 
 
-def _shown_encoding(codec: str) -> str:
+def shown_encoding(codec: str) -> str:
+    """An encoding's name as a message shows it."""
     return "UTF-8" if codec == UTF8 else codec
 
 
@@ -115,7 +116,7 @@ def _decode(number: int, raw: bytes, encoding: str = UTF8) -> str | BadLine:
         if number == 1 and raw.startswith(_UTF16_MARKS):
             return BadLine(number, "is UTF-16 text, which is not read (save the file as UTF-8)")
         bad = raw[error.start : error.start + 1].hex()
-        return BadLine(number, f"is not valid {_shown_encoding(encoding)} (byte 0x{bad} at position {error.start + 1})")
+        return BadLine(number, f"is not valid {shown_encoding(encoding)} (byte 0x{bad} at position {error.start + 1})")
     return text.removeprefix("\ufeff") if number == 1 else text
 
 

@@ -26,6 +26,7 @@ from .formats import (
     Row,
     json_decoder,
     json_row,
+    shown_encoding,
 )
 
 _CHUNK = 64 * 1024
@@ -62,7 +63,7 @@ class _Text:
         except UnicodeDecodeError as error:
             bad = error.object[error.start : error.start + 1].hex()
             position = self._bytes_read - pending + error.start + 1
-            shown = "UTF-8" if self._encoding == UTF8 else self._encoding
+            shown = shown_encoding(self._encoding)
             raise _Broken(f"is not valid {shown} (byte 0x{bad} at byte {position:,} of the document)") from None
         self._bytes_read += len(raw)
         self._ended = not raw
