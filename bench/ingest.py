@@ -127,11 +127,11 @@ def populate() -> dict[str, object]:
 def empty_calling_tables() -> None:
     from django.db import connections
 
-    from calling.models import CallDailyRollup, CallingUserWeek, CallLeg, CallSeen
+    from calling.models import CallDailyRollup, CallingUserWeek, CallLeg
     from regions.registry import db_for
 
     connection = connections[db_for(REGION)]
-    tables = [model._meta.db_table for model in (CallLeg, CallDailyRollup, CallSeen, CallingUserWeek)]
+    tables = [model._meta.db_table for model in (CallLeg, CallDailyRollup, CallingUserWeek)]
     with connection.cursor() as cursor:
         for table in tables:
             if connection.vendor == "postgresql":
@@ -186,18 +186,18 @@ def raw_load(rows: list[tuple[object, ...]]) -> float:
 
 
 def derived_rows() -> Tables:
-    """What ingestion wrote besides the legs (daily rollups, call placements, user weeks): each
+    """What ingestion wrote besides the legs (daily rollups, user weeks): each
     table's columns and rows as stored, to bulk-load again (not timed): the least any ingestion
     that keeps them must spend on them beyond the legs themselves."""
     from django.db import connections
 
-    from calling.models import CallDailyRollup, CallingUserWeek, CallSeen
+    from calling.models import CallDailyRollup, CallingUserWeek
     from regions.registry import db_for
 
     connection = connections[db_for(REGION)]
     tables = []
     with connection.cursor() as cursor:
-        for model in (CallDailyRollup, CallSeen, CallingUserWeek):
+        for model in (CallDailyRollup, CallingUserWeek):
             table = model._meta.db_table
             columns = [field.column for field in model._meta.concrete_fields if not field.primary_key]
             cursor.execute(f"SELECT {', '.join(columns)} FROM {connection.ops.quote_name(table)}")
@@ -337,7 +337,7 @@ class Loads:
         return (
             f"raw {figures['raw_legs_per_s']:,} legs/s, CLI {figures['cli_legs_per_s']:,} legs/s "
             f"({figures['cli_share_of_raw']:.0%} of raw; target >= 50%); "
-            f"{self.derived_rows:,} rollup, call and user-week rows kept, whose raw load takes "
+            f"{self.derived_rows:,} rollup and user-week rows kept, whose raw load takes "
             f"{self.derived_seconds:.2f} s against {self.raw_seconds:.2f} s for the legs: a pipeline that only "
             f"bulk-loaded both would reach {figures['cli_ceiling_share_of_raw']:.0%} of raw, and the CLI is at "
             f"{figures['cli_share_of_raw_all']:.0%} of that raw load of everything it wrote"

@@ -68,7 +68,10 @@ class CallLeg(RegionRow):
     objects = RegionQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["org_id", "started_at"])]
+        # A call's legs: where a call counts (its earliest leg) and which features it used are
+        # read from them whenever more of its legs arrive. Nothing reads legs by time (pages
+        # read the rollups), so this is the table's one index besides the leg id's.
+        indexes = [models.Index(fields=["org_id", "call_id"])]
 
     def __str__(self) -> str:
         return self.leg_id
@@ -111,32 +114,6 @@ class CallDailyRollup(RegionRow):
 
     def __str__(self) -> str:
         return f"{self.org_id}@{self.day}"
-
-
-class CallSeen(RegionRow):
-    """Where a call is counted: the bucket of its earliest leg by (started_at, leg_id), and the
-    features any of its legs used. A call counts once in `calls` (and once per feature) there;
-    when a late leg turns out to be earlier, the count moves to that leg's bucket."""
-
-    call_id = models.CharField(max_length=64)
-    first_started_at = models.DateTimeField()
-    first_leg_id = models.CharField(max_length=64)
-    location_id = models.UUIDField(default=NO_LOCATION)
-    day = models.DateField()
-    endpoint_type = models.CharField(max_length=12, choices=EndpointType.choices)
-    media = models.CharField(max_length=5, choices=Media.choices)
-    hunt_group = models.BooleanField(default=False)
-    auto_attendant = models.BooleanField(default=False)
-    call_queue = models.BooleanField(default=False)
-    transferred = models.BooleanField(default=False)
-
-    objects = RegionQuerySet.as_manager()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["org_id", "call_id"], name="one_call_seen")]
-
-    def __str__(self) -> str:
-        return f"{self.org_id}/{self.call_id}"
 
 
 class CallingUserWeek(RegionRow):

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from regions.context import region_atomic
 
-from .models import NO_LOCATION, CallDailyRollup, CallingUserWeek, CallingWeek, CallLeg, CallSeen, Feature
+from .models import NO_LOCATION, CallDailyRollup, CallingUserWeek, CallingWeek, CallLeg, Feature
 from .rules import (
     CALL_FIGURES,
     LEG_FIGURES,
@@ -94,7 +94,7 @@ _FLAG_OF_LEG = (
     ("call_queue", "feature = 'call_queue'"),
     ("transferred", "transferred"),
 )
-_SEEN_PLACEMENT = ("first_started_at", "first_leg_id", "location_id", "day", "endpoint_type", "media", *_CALL_FLAGS)
+_PLACEMENT = _BUCKET[1:]
 
 # A value as the database driver takes it.
 DbValue = bool | int | float | str | None
@@ -147,8 +147,9 @@ def _lock_key(org_hex: str) -> int:
 
 
 class _LegStore:
-    """Stores a batch's new legs and names them (`accepted`, a table or subquery) for the rollup
-    statements, with the few SQL spellings that differ between the engines."""
+    """Stores a batch's new legs, names them (`accepted`, a table or subquery) for the rollup
+    statements and places their calls (`_place_calls`), with the few SQL spellings that differ
+    between the engines."""
 
     accepted = ""
     no_location = ""
@@ -167,8 +168,12 @@ class _LegStore:
         self.legs = CallLeg._meta.db_table
 
     def store(self, rows: Sequence[LegRow]) -> int:
-        """Insert the rows whose leg id is not stored yet (the first of a leg id wins); returns
-        how many were inserted."""
+        """Insert the rows whose leg id is not stored yet (the first of a leg id wins) and stage
+        `placed_calls` for them; returns how many were inserted."""
+        raise NotImplementedError
+
+    def earlier_legs(self) -> str:
+        """The legs stored before this batch of the calls the batch's legs belong to."""
         raise NotImplementedError
 
     def day(self, moment: str) -> str:
@@ -180,10 +185,10 @@ class _LegStore:
     def temporary(self, name: str, select: str) -> None:
         self.cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {select}")
 
-    def first_legs(self) -> str:
-        """One row per call of the batch: its earliest accepted leg by (started_at, leg_id), leg
-        ids compared by code point, with that leg's bucket, and whether any of its accepted legs
-        used each feature."""
+    def first_legs(self, legs: str) -> str:
+        """One row per call of `legs` (a table or subquery): its earliest leg there by
+        (started_at, leg_id), leg ids compared by code point, with that leg's bucket, and whether
+        any of those legs used each feature."""
         raise NotImplementedError
 
     def _first_leg_columns(self) -> str:
@@ -195,6 +200,7 @@ class _LegStore:
 
     def done(self) -> None:
         """Drop what `store` staged."""
+        self.cursor.execute("DROP TABLE IF EXISTS placed_calls")
 
 
 class _SqliteLegStore(_LegStore):
@@ -211,8 +217,22 @@ class _SqliteLegStore(_LegStore):
             "ON CONFLICT (leg_id) DO NOTHING",
             rows,
         )
-        self.accepted = f'(SELECT * FROM "{self.legs}" WHERE id > {before})'
-        return self.cursor.rowcount
+        accepted = self.cursor.rowcount
+        # By row id, never an index: the planner would otherwise walk a whole index of the
+        # table to have a batch's legs in the order of a GROUP BY.
+        self.accepted = f'(SELECT * FROM "{self.legs}" NOT INDEXED WHERE id > {before})'
+        # Index entries carry the row id, so the legs' (org_id, call_id) index alone tells the
+        # earlier legs of a call from this batch's.
+        self._earlier = (
+            f'(SELECT * FROM "{self.legs}" WHERE id <= {before} '
+            f"AND (org_id, call_id) IN (SELECT org_id, call_id FROM {self.accepted}))"
+        )
+        if accepted:
+            _place_calls(self)
+        return accepted
+
+    def earlier_legs(self) -> str:
+        return self._earlier
 
     def day(self, moment: str) -> str:
         return f"substr({moment}, 1, 10)"
@@ -221,7 +241,7 @@ class _SqliteLegStore(_LegStore):
         # Six days back, then forward to the next Sunday (or that day, if a Sunday).
         return f"date({moment}, '-6 days', 'weekday 0')"
 
-    def first_legs(self) -> str:
+    def first_legs(self, legs: str) -> str:
         # One pass instead of a window per flag: in a query whose only min() or max() is `first`,
         # SQLite takes the other columns from the row holding that minimum. Times are stored as
         # text that sorts in time order, the shorter whole-second form first, and char(1) sorts
@@ -230,7 +250,7 @@ class _SqliteLegStore(_LegStore):
         flags = ", ".join(f"sum({condition}) > 0 AS {flag}" for flag, condition in _FLAG_OF_LEG)
         return (
             f"SELECT {self._first_leg_columns()}, {flags}, min(started_at || char(1) || leg_id) AS first "
-            f"FROM {self.accepted} AS legs GROUP BY call_id, org_id"
+            f"FROM {legs} AS legs GROUP BY call_id, org_id"
         )
 
 
@@ -253,31 +273,23 @@ class _PostgresLegStore(_LegStore):
         with self.cursor.cursor.copy("COPY stage_legs FROM STDIN") as copy:
             for row in first_of_id.values():
                 copy.write_row(row)
-        self._leave_out_stored()
         columns = ", ".join(LEG_COLUMNS)
         # In leg-id order: two batches sharing leg ids then wait for each other in the same order.
         insert = f'INSERT INTO "{self.legs}" ({columns}) SELECT {columns} FROM stage_legs ORDER BY leg_id COLLATE "C"'
-        try:
-            with transaction.atomic(using=self.cursor.db.alias):
-                self.cursor.execute(insert)
-                accepted = self.cursor.rowcount
-        except IntegrityError:
-            # Since the stored legs left the stage, a batch of another customer (one customer's
-            # batches take turns) stored one of these leg ids: insert what is still new, keeping
-            # a copy of exactly those legs for the rollups.
-            self.cursor.execute(
-                f'CREATE TEMPORARY TABLE accepted_legs ON COMMIT DROP AS SELECT * FROM "{self.legs}" WITH NO DATA'
-            )
-            self.cursor.execute(
-                f"WITH new AS ({insert} ON CONFLICT (leg_id) DO NOTHING RETURNING *) "
-                "INSERT INTO accepted_legs SELECT * FROM new"
-            )
-            self.accepted = "accepted_legs"
-            return self.cursor.rowcount
-        # Plain inserts of what the stage still holds, about a third cheaper than inserting with
-        # ON CONFLICT and copying out what RETURNING gives; the stage is then the accepted legs.
         self.accepted = "stage_legs"
-        return accepted
+        while True:
+            self._leave_out_stored()
+            try:
+                with transaction.atomic(using=self.cursor.db.alias):
+                    # Placed before the insert, so that every stored leg of these calls is an
+                    # earlier one: this customer's other batches wait for its lock.
+                    _place_calls(self)
+                    self.cursor.execute(insert)
+                    return self.cursor.rowcount
+            except IntegrityError:
+                # Since the stored legs left the stage, a batch of another customer (one
+                # customer's batches take turns) stored one of these leg ids: leave it out too.
+                continue
 
     def _leave_out_stored(self) -> None:
         """Delete from the stage the legs whose leg id is stored already."""
@@ -299,48 +311,55 @@ class _PostgresLegStore(_LegStore):
         # The UTC day minus its day of the week (Sunday 0).
         return f"({self.day(moment)} - extract(dow FROM {moment} AT TIME ZONE 'UTC')::integer)"
 
-    def first_legs(self) -> str:
+    def first_legs(self, legs: str) -> str:
         by_call = "PARTITION BY org_id, call_id"
         flags = ", ".join(f"bool_or({condition}) OVER ({by_call}) AS {flag}" for flag, condition in _FLAG_OF_LEG)
         return (
             f"SELECT * FROM (SELECT {self._first_leg_columns()}, {flags}, "
             f"row_number() OVER ({by_call} ORDER BY started_at, leg_id COLLATE {self.code_point}) AS position "
-            f"FROM {self.accepted} AS legs) AS ranked WHERE position = 1"
+            f"FROM {legs} AS legs) AS ranked WHERE position = 1"
+        )
+
+    def earlier_legs(self) -> str:
+        # One index probe per call (OFFSET 0 keeps the planner from turning the probes into a
+        # scan of every stored leg, which a temporary table's missing statistics can invite).
+        return (
+            "(SELECT stored.* FROM (SELECT DISTINCT org_id, call_id FROM stage_legs) AS calls CROSS JOIN LATERAL "
+            f'(SELECT * FROM "{self.legs}" AS legs WHERE legs.org_id = calls.org_id AND legs.call_id = calls.call_id '
+            "OFFSET 0) AS stored)"
         )
 
     def temporary(self, name: str, select: str) -> None:
         self.cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}")
 
     def done(self) -> None:
-        self.cursor.execute("DROP TABLE IF EXISTS stage_legs, accepted_legs")
+        self.cursor.execute("DROP TABLE IF EXISTS stage_legs, placed_calls")
 
 
 def _place_calls(store: _LegStore) -> None:
     """Stage `placed_calls`: each call of the batch whose placement is new or changes, with its
     new placement and (when it had one) its old one. A call is placed at its earliest leg by
-    (started_at, leg_id), leg ids compared by code point, and uses a feature when any leg does."""
-    seen = CallSeen._meta.db_table
+    (started_at, leg_id), leg ids compared by code point, and uses a feature when any leg does;
+    its old placement is that of its earlier legs."""
     moves = (
-        "(s.id IS NULL OR b.first_started_at < s.first_started_at OR (b.first_started_at = s.first_started_at "
+        "(s.call_id IS NULL OR b.first_started_at < s.first_started_at OR (b.first_started_at = s.first_started_at "
         f"AND b.first_leg_id < s.first_leg_id COLLATE {store.code_point}))"
     )
-    old = ", ".join(f"s.{column} AS old_{column}" for column in _SEEN_PLACEMENT[:6])
+    old = ", ".join(f"s.{column} AS old_{column}" for column in _PLACEMENT)
     old_flags = ", ".join(f"coalesce(s.{flag}, false) AS old_{flag}" for flag in _CALL_FLAGS)
     joined = (
-        f"SELECT b.*, s.id AS seen_id, {old}, {old_flags}, {moves} AS moves "
-        f'FROM ({store.first_legs()}) AS b LEFT JOIN "{seen}" AS s ON s.org_id = b.org_id AND s.call_id = b.call_id'
+        f"SELECT b.*, s.call_id IS NOT NULL AS was_placed, {old}, {old_flags}, {moves} AS moves "
+        f"FROM ({store.first_legs(store.accepted)}) AS b "
+        f"LEFT JOIN ({store.first_legs(store.earlier_legs())}) AS s ON s.org_id = b.org_id AND s.call_id = b.call_id"
     )
-    placement = ", ".join(
-        f"CASE WHEN moves THEN {column} ELSE old_{column} END AS {column}" for column in _SEEN_PLACEMENT[:6]
-    )
+    placement = ", ".join(f"CASE WHEN moves THEN {column} ELSE old_{column} END AS {column}" for column in _PLACEMENT)
     new_flags = ", ".join(f"({flag} OR old_{flag}) AS {flag}" for flag in _CALL_FLAGS)
     gained = " OR ".join(f"({flag} AND NOT old_{flag})" for flag in _CALL_FLAGS)
+    old_place = ", ".join(f"old_{column}" for column in (*_PLACEMENT, *_CALL_FLAGS))
     store.temporary(
         "placed_calls",
-        f"SELECT org_id, partner_id, call_id, seen_id, {placement}, {new_flags}, "
-        "old_location_id, old_day, old_endpoint_type, old_media, "
-        + ", ".join(f"old_{flag}" for flag in _CALL_FLAGS)
-        + f" FROM ({joined}) AS j WHERE moves OR {gained}",
+        f"SELECT org_id, partner_id, call_id, was_placed, {placement}, {new_flags}, {old_place} "
+        f"FROM ({joined}) AS j WHERE moves OR {gained}",
     )
 
 
@@ -386,23 +405,27 @@ def _left_behind() -> str:
     """Per old bucket of the calls that moved: the call figures (CALL_FIGURES) they leave."""
     bucket = ", ".join(f"old_{column}" for column in _BUCKET[1:])
     figures = ", ".join(_call_figures("old_"))
-    return f"SELECT org_id, {bucket}, {figures} FROM placed_calls WHERE seen_id IS NOT NULL GROUP BY org_id, {bucket}"
+    return f"SELECT org_id, {bucket}, {figures} FROM placed_calls WHERE was_placed GROUP BY org_id, {bucket}"
 
 
 def _roll_up(store: _LegStore) -> None:
-    """Fold the accepted legs into CallDailyRollup, CallSeen and CallingUserWeek."""
+    """Fold the accepted legs and their placed calls into CallDailyRollup and CallingUserWeek."""
     cursor = store.cursor
-    rollups, seen, weeks = (model._meta.db_table for model in (CallDailyRollup, CallSeen, CallingUserWeek))
+    rollups, weeks = (model._meta.db_table for model in (CallDailyRollup, CallingUserWeek))
     figures = ROLLUP_FIGURES
-    _place_calls(store)
     # Leg figures and newly placed calls first, then what moved calls leave behind: figures only
     # go down in a row that already counts the call, so no intermediate value is negative.
     changes = [_count_legs(store), _count_calls()]
     if store.merge_changes:
-        sums = ", ".join(f"sum({f}) AS {f}" for f in figures)
+        # A bucket is at most one row of each: joined, not summed (a sum of bigints is numeric).
+        legs, calls = changes
+        either = ", ".join(f"coalesce(l.{column}, c.{column}) AS {column}" for column in ("partner_id", *_BUCKET))
+        both = ", ".join(f"coalesce(l.{f}, 0) + coalesce(c.{f}, 0) AS {f}" for f in figures)
         changes = [
-            f"SELECT org_id, max(partner_id) AS partner_id, {', '.join(_BUCKET[1:])}, {sums} "
-            f"FROM ({' UNION ALL '.join(changes)}) AS change GROUP BY {', '.join(_BUCKET)}"
+            f"SELECT org_id, partner_id, {', '.join(_BUCKET[1:])}, {', '.join(figures)} FROM ("
+            f"SELECT {either}, {both} FROM ({legs}) AS l FULL JOIN ({calls}) AS c ON "
+            + " AND ".join(f"l.{column} = c.{column}" for column in _BUCKET)
+            + ") AS merged"
         ]
     for change in changes:
         cursor.execute(
@@ -422,13 +445,6 @@ def _roll_up(store: _LegStore) -> None:
             + " AND ".join(f"{column} = %s" for column in _BUCKET),
             [(*row[len(_BUCKET) :], *row[: len(_BUCKET)]) for row in left],
         )
-    placement = ", ".join(_SEEN_PLACEMENT)
-    cursor.execute(
-        f'INSERT INTO "{seen}" (org_id, partner_id, call_id, {placement}) '
-        f"SELECT org_id, partner_id, call_id, {placement} FROM placed_calls WHERE true "
-        "ON CONFLICT (org_id, call_id) DO UPDATE SET "
-        + ", ".join(f"{column} = excluded.{column}" for column in _SEEN_PLACEMENT)
-    )
     active = (
         f"SELECT org_id, partner_id, {store.week('started_at')} AS week_on, user_id "
         f"FROM {store.accepted} AS legs WHERE user_id <> ''"
@@ -443,7 +459,6 @@ def _roll_up(store: _LegStore) -> None:
         f'INSERT INTO "{weeks}" (org_id, partner_id, week_on, user_id) {active} '
         "ON CONFLICT (org_id, week_on, user_id) DO NOTHING"
     )
-    cursor.execute("DROP TABLE placed_calls")
 
 
 def append_leg_rows(*, region: str, rows: Sequence[LegRow]) -> AppendResult:
@@ -501,13 +516,12 @@ def _wait_sum(outcome: str) -> Coalesce:
 
 
 def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
-    """Rebuild CallDailyRollup, CallSeen and CallingUserWeek from the raw legs of one customer
+    """Rebuild CallDailyRollup and CallingUserWeek from the raw legs of one customer
     (or of the whole region), replacing what was there. Idempotent; used by repair and tests.
     Calls and users are streamed; the daily rollups of the scope are built in memory."""
     scope = Q() if org_id is None else Q(org_id=org_id)
     with region_atomic(region) as alias:
         CallDailyRollup.objects.using(alias).filter(scope).delete()
-        CallSeen.objects.using(alias).filter(scope).delete()
         CallingUserWeek.objects.using(alias).filter(scope).delete()
         legs = CallLeg.objects.using(alias).filter(scope)
         bucket_location = Coalesce("location_id", Value(NO_LOCATION))
@@ -564,10 +578,6 @@ def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
             .filter(rank=1)
             .values_list(
                 "org_id",
-                "partner_id",
-                "call_id",
-                "started_at",
-                "leg_id",
                 "bucket_location",
                 "bucket_day",
                 "endpoint_type",
@@ -578,38 +588,14 @@ def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
                 "any_transferred",
             )
         )
-        seen: list[CallSeen] = []
-        for org, partner, call_id, started_at, leg_id, location, day, endpoint, media, *flags in first_legs.iterator(
-            chunk_size=_CHUNK
-        ):
-            hunt_group, auto_attendant, call_queue, transferred = (bool(flag) for flag in flags)
-            seen.append(
-                CallSeen(
-                    org_id=org,
-                    partner_id=partner,
-                    call_id=call_id,
-                    first_started_at=started_at,
-                    first_leg_id=leg_id,
-                    location_id=location,
-                    day=day,
-                    endpoint_type=endpoint,
-                    media=media,
-                    hunt_group=hunt_group,
-                    auto_attendant=auto_attendant,
-                    call_queue=call_queue,
-                    transferred=transferred,
-                )
-            )
-            if len(seen) == _CHUNK:
-                CallSeen.objects.using(alias).bulk_create(seen)
-                seen.clear()
+        for org, location, day, endpoint, media, *flags in first_legs.iterator(chunk_size=_CHUNK):
             rollup = rollups[Bucket(org, location, day, endpoint, media)]
             rollup.calls += 1
+            hunt_group, auto_attendant, call_queue, transferred = (bool(flag) for flag in flags)
             rollup.hunt_group_calls += hunt_group
             rollup.auto_attendant_calls += auto_attendant
             rollup.call_queue_calls += call_queue
             rollup.transfers += transferred
-        CallSeen.objects.using(alias).bulk_create(seen)
         CallDailyRollup.objects.using(alias).bulk_create(rollups.values(), batch_size=_CHUNK)
 
         # Distinct users per UTC day, in (customer, user, day) order, so that the days of one

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from calling.models import NO_LOCATION, CallDailyRollup, CallingUserWeek, CallingWeek, CallLeg, CallSeen
+from calling.models import NO_LOCATION, CallDailyRollup, CallingUserWeek, CallingWeek, CallLeg
 from calling.rules import CallLegRecord
 from calling.services import AppendResult, append_call_legs, freeze_calling_week, recompute_rollups
 from regions.registry import REGION_ALIASES
@@ -67,7 +67,7 @@ def test_eu_legs_and_rollups_are_written_to_the_eu_database_only():
     other_aliases = [alias for alias in REGION_ALIASES.values() if alias != EU]
     assert CallLeg.objects.using(EU).count() == 2
     assert CallDailyRollup.objects.using(EU).count() == 1
-    for model in (CallLeg, CallDailyRollup, CallSeen, CallingUserWeek):
+    for model in (CallLeg, CallDailyRollup, CallingUserWeek):
         assert [model.objects.using(alias).count() for alias in other_aliases] == [0, 0, 0]
 
 
@@ -133,7 +133,6 @@ def test_an_earlier_leg_arriving_later_moves_the_call_count_to_its_day():
     append_call_legs(region="EU", legs=[second])
     append_call_legs(region="EU", legs=[first])
     assert (rollup(dt.date(2026, 1, 6)).calls, rollup(dt.date(2026, 1, 7)).calls) == (1, 0)
-    assert CallSeen.objects.using(EU).get(call_id="c").first_leg_id == first.leg_id
 
 
 def test_recompute_reproduces_the_incremental_rollups():
@@ -161,10 +160,8 @@ def test_recompute_of_one_customer_leaves_the_others_alone():
 def test_recompute_rebuilds_deleted_rollups():
     append_call_legs(region="EU", legs=CallLegRecordFactory.build_batch(2))
     CallDailyRollup.objects.using(EU).all().delete()
-    CallSeen.objects.using(EU).all().delete()
     recompute_rollups(region="EU")
     assert CallDailyRollup.objects.using(EU).get().calls == 2
-    assert CallSeen.objects.using(EU).count() == 2
 
 
 def test_freeze_writes_each_customers_week_from_rollups_and_distinct_users():
@@ -241,6 +238,8 @@ def test_a_leg_id_stored_by_another_batch_meanwhile_counts_as_a_duplicate(monkey
 
     def then_another_batch_stores_one(store: services._PostgresLegStore) -> None:
         leave_out_stored(store)
+        if CallLeg.objects.using(EU).filter(leg_id="late-1").exists():
+            return
         other = dataclasses.replace(legs[1], org_id=uuid.uuid4(), duration_seconds=99)
         columns = ", ".join(services.LEG_COLUMNS)
         store.cursor.execute(
