@@ -11,13 +11,17 @@ The child only reads: it never touches a database connection it inherited, never
 it inherited (frozen at the fork), and leaves through `os._exit` (multiprocessing's fork start),
 so nothing of ours is closed or flushed by it. Checked call legs, almost every row of a large
 file, cross the pipe as MessagePack (decoding them costs a microsecond each, a fifth of
-pickling); rejected lines, and other kinds' rows, are pickled."""
+pickling); rejected lines, and other kinds' rows, are pickled. A thread of this process receives
+and decodes the next batch while the caller writes the current one: the database's work
+(SQLite's steps, waiting on PostgreSQL) releases the interpreter's lock."""
 
 import gc
 import multiprocessing
 import pickle
+import queue
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from itertools import islice
 from multiprocessing.connection import Connection
@@ -70,6 +74,10 @@ class ReadAhead:
         self._source = source
         self._batch_size = batch_size
         self.ignored_columns: list[str] = []
+        # Hands decoded batches from the receiving thread to the caller. One may wait there
+        # besides the one being decoded and the caller's: memory stays a few batches.
+        self._ready: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+        self._stopping = threading.Event()
 
     def __enter__(self) -> "ReadAhead":
         context = multiprocessing.get_context("fork")
@@ -86,29 +94,54 @@ class ReadAhead:
         finally:
             gc.unfreeze()
         sender.close()
+        self._thread = threading.Thread(target=self._receive, name="read-ahead", daemon=True)
+        self._thread.start()
         return self
 
     def __exit__(self, *exception: object) -> None:
-        self._receiver.close()
+        self._stopping.set()
         if self._child.is_alive():
             self._child.terminate()
         self._child.join()
+        # The child's end of the pipe is closed now: a receiving thread still waiting on it
+        # reads the end of the pipe and leaves.
+        self._thread.join()
+        self._receiver.close()
 
     def __iter__(self) -> Iterator[list[Item]]:
         while True:
+            what, value = self._ready.get()
+            if what == _BATCH:
+                yield value
+            elif what == _END:
+                self.ignored_columns = value
+                return
+            else:
+                raise value
+
+    def _receive(self) -> None:
+        """The receiving thread: each batch decoded, then the end (or what went wrong)."""
+        while not self._stopping.is_set():
             try:
                 message: tuple[Any, ...] = self._receiver.recv()
             except EOFError:
                 self._child.join()  # it closed the pipe by dying: its exit code says how
-                raise RuntimeError(
-                    f"the reading process stopped unexpectedly (exit code {self._child.exitcode})"
-                ) from None
-            if message[0] == _END:
-                self.ignored_columns = message[1]
+                code = self._child.exitcode
+                self._hand_over(_FAILED, RuntimeError(f"the reading process stopped unexpectedly (exit code {code})"))
                 return
-            if message[0] == _FAILED:
-                raise message[1]
+            if message[0] != _BATCH:
+                self._hand_over(*message)
+                return
             _, legs, others = message
             batch: list[Item] = pickle.loads(others)
             batch.extend(_decode_legs(legs))
-            yield batch
+            self._hand_over(_BATCH, batch)
+
+    def _hand_over(self, what: str, value: object) -> None:
+        """Queue a message for the caller, unless the caller has left the `with` block."""
+        while not self._stopping.is_set():
+            try:
+                self._ready.put((what, value), timeout=0.1)
+                return
+            except queue.Full:
+                continue
