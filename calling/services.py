@@ -277,8 +277,11 @@ class _PostgresLegStore(_LegStore):
         # In leg-id order: two batches sharing leg ids then wait for each other in the same order.
         insert = f'INSERT INTO "{self.legs}" ({columns}) SELECT {columns} FROM stage_legs ORDER BY leg_id COLLATE "C"'
         self.accepted = "stage_legs"
+        # New legs are the rule: the insert's own unique check finds a stored leg id, and only
+        # then are the stored ones left out and the rest inserted again (a stored leg id late
+        # in leg-id order wastes part of an insert; checking every leg first would cost a
+        # probe per leg in every batch).
         while True:
-            self._leave_out_stored()
             try:
                 with transaction.atomic(using=self.cursor.db.alias):
                     # Placed before the insert, so that every stored leg of these calls is an
@@ -287,12 +290,14 @@ class _PostgresLegStore(_LegStore):
                     self.cursor.execute(insert)
                     return self.cursor.rowcount
             except IntegrityError:
-                # Since the stored legs left the stage, a batch of another customer (one
-                # customer's batches take turns) stored one of these leg ids: leave it out too.
-                continue
+                # Stored leg ids, or after a first leaving out, one that a batch of another
+                # customer stored meanwhile (one customer's batches take turns). A conflict
+                # that no stored leg id explains is not ours to hide.
+                if not self._leave_out_stored():
+                    raise
 
-    def _leave_out_stored(self) -> None:
-        """Delete from the stage the legs whose leg id is stored already."""
+    def _leave_out_stored(self) -> int:
+        """Delete from the stage the legs whose leg id is stored already; returns how many."""
         # One probe of the leg-id index per staged leg. Left to itself, the planner (without
         # statistics of the stage) joins by scanning every stored leg: about a second per batch
         # once the table holds 3 million legs, and growing with it.
@@ -300,6 +305,7 @@ class _PostgresLegStore(_LegStore):
             "DELETE FROM stage_legs WHERE leg_id IN (SELECT stored.leg_id FROM stage_legs AS staged CROSS JOIN LATERAL "
             f'(SELECT leg_id FROM "{self.legs}" AS legs WHERE legs.leg_id = staged.leg_id OFFSET 0) AS stored)'
         )
+        return self.cursor.rowcount
 
     def _lock_customers(self, org_hexes: set[str]) -> None:
         """Serialise appends per customer, every batch taking its locks in the same order."""

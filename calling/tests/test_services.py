@@ -228,27 +228,43 @@ def test_concurrent_batches_of_one_call_count_it_once():
     ]
 
 
-# Only PostgreSQL's appends leave out the stored legs before inserting the rest.
+# Only PostgreSQL's appends leave out the stored legs and insert the rest again.
 @pytest.mark.postgresql
 def test_a_leg_id_stored_by_another_batch_meanwhile_counts_as_a_duplicate(monkeypatch):
     from calling import services
 
     legs = [CallLegRecordFactory(leg_id=f"late-{n}", call_id="c1", duration_seconds=10) for n in range(3)]
+    append_call_legs(region="EU", legs=legs[:1])
     leave_out_stored = services._PostgresLegStore._leave_out_stored
 
-    def then_another_batch_stores_one(store: services._PostgresLegStore) -> None:
-        leave_out_stored(store)
-        if CallLeg.objects.using(EU).filter(leg_id="late-1").exists():
-            return
-        other = dataclasses.replace(legs[1], org_id=uuid.uuid4(), duration_seconds=99)
-        columns = ", ".join(services.LEG_COLUMNS)
-        store.cursor.execute(
-            f'INSERT INTO "{store.legs}" ({columns}) VALUES ({", ".join(["%s"] * len(services.LEG_COLUMNS))})',
-            services.leg_row(other, PARTNER_ID),
-        )
+    def then_another_batch_stores_one(store: services._PostgresLegStore) -> int:
+        left_out = leave_out_stored(store)
+        if not CallLeg.objects.using(EU).filter(leg_id="late-1").exists():
+            other = dataclasses.replace(legs[1], org_id=uuid.uuid4(), duration_seconds=99)
+            columns = ", ".join(services.LEG_COLUMNS)
+            store.cursor.execute(
+                f'INSERT INTO "{store.legs}" ({columns}) VALUES ({", ".join(["%s"] * len(services.LEG_COLUMNS))})',
+                services.leg_row(other, PARTNER_ID),
+            )
+        return left_out
 
     monkeypatch.setattr(services._PostgresLegStore, "_leave_out_stored", then_another_batch_stores_one)
-    assert append_call_legs(region="EU", legs=legs) == AppendResult(accepted=2, duplicates=1)
+    assert append_call_legs(region="EU", legs=legs) == AppendResult(accepted=1, duplicates=2)
     assert CallLeg.objects.using(EU).get(leg_id="late-1").duration_seconds == 99
     mine = CallDailyRollup.objects.using(EU).get(org_id=ORG)
     assert (mine.legs, mine.calls, mine.duration_seconds) == (2, 1, 20)
+
+
+@pytest.mark.postgresql
+def test_a_conflict_no_stored_leg_explains_is_raised(monkeypatch):
+    from django.db import IntegrityError
+
+    from calling import services
+
+    def fails(store: services._PostgresLegStore) -> None:
+        raise IntegrityError("some other constraint")
+
+    monkeypatch.setattr(services, "_place_calls", fails)
+    with pytest.raises(IntegrityError, match="some other constraint"):
+        append_call_legs(region="EU", legs=[CallLegRecordFactory()])
+    assert not CallLeg.objects.using(EU).exists()
