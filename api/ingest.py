@@ -2,10 +2,14 @@
 
 The body is read as a stream, row by row, never loaded whole (Django's DATA_UPLOAD_MAX_MEMORY_SIZE
 does not apply: it answers 400 and only guards `request.body`, so the size limit is checked here
-and answers 413)."""
+and answers 413). A gzip body is first decompressed aside, so that one which expands beyond the
+limit is refused before any of its rows is stored."""
 
 import hashlib
 import tempfile
+import zlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import IO, Any, Literal, NamedTuple, cast
 
 from django.conf import settings
@@ -49,6 +53,8 @@ SYNTAXES = {
 }
 _SPOOL_IN_MEMORY = 1024 * 1024
 _READ_SIZE = 64 * 1024
+_GZIP = ("gzip", "x-gzip")
+_GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip header and trailer around the deflate stream
 
 
 class RejectedRowOut(Schema):
@@ -77,7 +83,8 @@ _BODY_DOC = {
             "unless the Content-Type names another `charset` that writes ASCII as ASCII (e.g. "
             "windows-1252). Each row names its customer by `org_id`. With `format=webex-cdr` (call-legs "
             "only), the columns of Webex Calling's Detailed Call History records; a page of its API can "
-            "be sent as it was downloaded."
+            "be sent as it was downloaded. The body may be gzip-compressed (`Content-Encoding: gzip`); the size "
+            "limit then applies to the rows as decompressed."
         ),
         "content": {
             "application/x-ndjson": {"schema": {"type": "string"}},
@@ -88,7 +95,15 @@ _BODY_DOC = {
 }
 
 
-def _syntax_and_encoding(request: HttpRequest) -> tuple[str, str]:
+class _Body(NamedTuple):
+    """How the body is written: rows of a syntax, text in an encoding, maybe gzip-compressed."""
+
+    syntax: str
+    encoding: str
+    gzipped: bool
+
+
+def _body_format(request: HttpRequest) -> _Body:
     content_type = (request.content_type or "").lower()
     syntax = SYNTAXES.get(content_type)
     if syntax is None:
@@ -102,10 +117,55 @@ def _syntax_and_encoding(request: HttpRequest) -> tuple[str, str]:
     except ValueError as error:
         raise ApiError(415, f"charset: {error}.") from None
     compression = request.META.get("HTTP_CONTENT_ENCODING", "").strip().lower()
-    if compression not in {"", "identity"}:
+    if compression not in {"", "identity", *_GZIP}:
         # Compressed rows would be read as text and every line rejected as unreadable.
-        raise ApiError(415, f"Send the body uncompressed; Content-Encoding {compression} is not taken.")
-    return syntax, encoding
+        raise ApiError(
+            415, f"Send the body uncompressed or gzip-compressed; Content-Encoding {compression} is not taken."
+        )
+    return _Body(syntax, encoding, gzipped=compression in _GZIP)
+
+
+@contextmanager
+def _gunzipped(request: HttpRequest) -> Iterator[IO[bytes]]:
+    """The rows of a gzip body, decompressed into a spool (in memory up to 1 MB, then on disk)
+    before any is read: a body that expands beyond the size limit is a 413 and a damaged one a
+    400, both with nothing stored. Members written one after another (as `cat a.gz b.gz` does)
+    are read as one body, as gzip readers do."""
+    limit: int = settings.PARTNERHUB_INGEST_MAX_BYTES
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+        inflater, started, size, pending = zlib.decompressobj(_GZIP_WBITS), False, 0, b""
+        try:
+            while pending or (pending := request.read(_READ_SIZE)):
+                started = True
+                # Bounded output per call: a small body that inflates hugely never sits whole in memory.
+                rows = inflater.decompress(pending, _READ_SIZE)
+                size += len(rows)
+                if size > limit:
+                    raise ApiError(
+                        413,
+                        f"The body decompresses to more than {limit:,} bytes, the most taken per request. "
+                        "Send it in several batches.",
+                    )
+                spool.write(rows)
+                if inflater.eof:
+                    pending, inflater, started = inflater.unused_data, zlib.decompressobj(_GZIP_WBITS), False
+                else:
+                    pending = inflater.unconsumed_tail
+        except zlib.error as error:
+            raise ApiError(400, f"The body is not valid gzip ({error}).") from None
+        if started:
+            raise ApiError(400, "The gzip body is cut short: it ends inside its compressed data.")
+        spool.seek(0)
+        yield cast(IO[bytes], spool)
+
+
+class _Read(NamedTuple):
+    """How the body is read."""
+
+    kind: str
+    syntax: str
+    layout: str
+    encoding: str
 
 
 def _check_size(request: HttpRequest) -> None:
@@ -123,10 +183,10 @@ def _check_size(request: HttpRequest) -> None:
         )
 
 
-def _spool(request: HttpRequest, spool: IO[bytes], fingerprint: Any) -> None:
+def _spool(stream: Any, spool: IO[bytes], fingerprint: Any) -> None:
     """Copy the body aside (in memory up to 1 MB, then on disk) while hashing it: a keyed request
     must be recognised as a replay before any row of it is processed."""
-    while chunk := request.read(_READ_SIZE):
+    while chunk := stream.read(_READ_SIZE):
         fingerprint.update(chunk)
         spool.write(chunk)
     spool.seek(0)
@@ -167,21 +227,29 @@ def ingest(
         if Permission.INGEST in ROLE_PERMISSIONS.get(scope.role, frozenset()):
             raise NotAllowed("this token lacks the ingest scope; create one with the scopes read, write, ingest")
         scope.require(Permission.INGEST)
-    syntax, encoding = _syntax_and_encoding(request)
+    body = _body_format(request)
     _check_size(request)
-    read = _Read(kind, syntax, layout or "native", encoding)
-    if dry_run:
-        # Nothing is stored, so there is nothing a retry could repeat: a key is not claimed.
-        with rolled_back():
-            answer = _ingest(request, scope, read)
-        return answer.model_copy(update={"dry_run": True})
-    if idempotency_key is None:
-        return _ingest(request, scope, read)
-    # UTF-8 bodies keep the fingerprint they had before other encodings were read.
-    charset = "" if encoding == UTF8 else f"{encoding}\n"
-    fingerprint = hashlib.sha256(f"{kind}\n{read.layout}\n{syntax}\n{charset}".encode())
+    read = _Read(kind, body.syntax, layout or "native", body.encoding)
+    rows: AbstractContextManager[Any] = _gunzipped(request) if body.gzipped else nullcontext(request)
+    with rows as stream:
+        if dry_run:
+            # Nothing is stored, so there is nothing a retry could repeat: a key is not claimed.
+            with rolled_back():
+                answer = _ingest(stream, scope, read)
+            return answer.model_copy(update={"dry_run": True})
+        if idempotency_key is None:
+            return _ingest(stream, scope, read)
+        return _ingest_once(stream, scope, read, idempotency_key)
+
+
+def _ingest_once(stream: Any, scope: Scope, read: _Read, idempotency_key: str) -> Any:
+    """A keyed request: the first answer of a key, stored, or the stored answer of a replay."""
+    # UTF-8 bodies keep the fingerprint they had before other encodings were read. A gzip body
+    # is known by its rows: sent compressed or not, the same rows are the same request.
+    charset = "" if read.encoding == UTF8 else f"{read.encoding}\n"
+    fingerprint = hashlib.sha256(f"{read.kind}\n{read.layout}\n{read.syntax}\n{charset}".encode())
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
-        _spool(request, cast(IO[bytes], spool), fingerprint)
+        _spool(stream, cast(IO[bytes], spool), fingerprint)
         try:
             claim = idempotency.claim_key(
                 admin_id=scope.admin_id, key=idempotency_key, request_hash=fingerprint.hexdigest()
@@ -202,15 +270,6 @@ def ingest(
             raise
         idempotency.complete_key(claim, status_code=200, answer=answer.model_dump(mode="json"))
         return answer
-
-
-class _Read(NamedTuple):
-    """How the body is read."""
-
-    kind: str
-    syntax: str
-    layout: str
-    encoding: str
 
 
 def _ingest(stream: Any, scope: Scope, read: _Read) -> IngestOut:

@@ -2,9 +2,11 @@
 document) and one layout (our own field names, or Webex Calling's Detailed Call History
 columns), read lazily."""
 
+import gzip
 import io
+import zlib
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from . import webex
 from .fast_legs import FastLegs
@@ -113,3 +115,22 @@ def sniff_syntax(stream: BinaryIO, otherwise: str) -> tuple[str, BinaryIO]:
     if not head.lstrip(_BLANK).startswith((b"{", b"[")):
         return otherwise, replayed
     return ("json" if is_document(head) else "ndjson"), replayed
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def decompressed(stream: BinaryIO) -> BinaryIO:
+    """The stream itself, or, when it starts as gzip data does, its decompressed bytes (read as
+    they are needed: memory stays flat whatever the size). Damaged or cut-short gzip data raises
+    while it is read (gzip.BadGzipFile, EOFError or zlib.error: `DAMAGED_GZIP`)."""
+    head = b""
+    while len(head) < len(_GZIP_MAGIC) and (more := stream.read(len(_GZIP_MAGIC) - len(head))):
+        head += more
+    replayed: BinaryIO = io.BufferedReader(_Replayed(head, stream))
+    if head != _GZIP_MAGIC:
+        return replayed
+    return cast(BinaryIO, gzip.GzipFile(fileobj=replayed, mode="rb"))
+
+
+DAMAGED_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)

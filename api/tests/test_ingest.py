@@ -174,12 +174,83 @@ def test_a_body_in_another_charset_is_read_in_it(client, ingest_headers, custome
     assert Location.objects.using(EU).get(org_id=customer.org_id).name == "Zürich Büro"
 
 
-def test_a_compressed_body_is_a_415_not_rows_of_garbage(client, ingest_headers, customer):
-    body = gzip.compress(ndjson(sample_rows(customer.org_id)["locations"]))
+def locations(org_id, count):
+    row = sample_rows(org_id)["locations"][0]
+    return [row | {"location_id": str(uuid.uuid4()), "name": f"Site {n}"} for n in range(count)]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "x-gzip"])
+def test_a_gzip_body_is_read_as_its_rows(client, ingest_headers, customer, encoding):
+    body = gzip.compress(ndjson(locations(customer.org_id, 3)))
+    response = post(client, ingest_headers, "locations", body, HTTP_CONTENT_ENCODING=encoding)
+    assert response.status_code == 200
+    assert response.json()["accepted"] == 3
+    assert Location.objects.using(EU).filter(org_id=customer.org_id).count() == 3
+
+
+def test_gzip_members_one_after_another_are_one_body(client, ingest_headers, customer):
+    rows = locations(customer.org_id, 4)
+    body = gzip.compress(ndjson(rows[:2])) + gzip.compress(ndjson(rows[2:]))
     response = post(client, ingest_headers, "locations", body, HTTP_CONTENT_ENCODING="gzip")
+    assert response.json()["accepted"] == 4
+
+
+def test_another_compression_is_a_415_not_rows_of_garbage(client, ingest_headers, customer):
+    body = gzip.compress(ndjson(locations(customer.org_id, 1)))
+    response = post(client, ingest_headers, "locations", body, HTTP_CONTENT_ENCODING="br")
     assert response.status_code == 415
-    assert response.json()["detail"] == "Send the body uncompressed; Content-Encoding gzip is not taken."
+    assert response.json()["detail"] == (
+        "Send the body uncompressed or gzip-compressed; Content-Encoding br is not taken."
+    )
     assert not Location.objects.using(EU).exists()
+
+
+def test_a_gzip_body_that_expands_beyond_the_limit_is_a_413_with_nothing_stored(
+    client, ingest_headers, customer, settings
+):
+    rows = ndjson(locations(customer.org_id, 40))
+    body = gzip.compress(rows)
+    settings.PARTNERHUB_INGEST_MAX_BYTES = len(rows) - 1
+    assert len(body) < settings.PARTNERHUB_INGEST_MAX_BYTES  # the compressed size alone passes
+    response = post(client, ingest_headers, "locations", body, HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        f"The body decompresses to more than {len(rows) - 1:,} bytes, the most taken per request. "
+        "Send it in several batches."
+    )
+    assert not Location.objects.using(EU).exists()
+
+
+def test_a_damaged_gzip_body_is_a_400_with_nothing_stored(client, ingest_headers, customer):
+    body = bytearray(gzip.compress(ndjson(locations(customer.org_id, 2))))
+    body[12] ^= 0xFF  # inside the deflate stream
+    response = post(client, ingest_headers, "locations", bytes(body), HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The body is not valid gzip (")
+    assert not Location.objects.using(EU).exists()
+
+
+def test_a_gzip_body_cut_short_is_a_400_with_nothing_stored(client, ingest_headers, customer):
+    body = gzip.compress(ndjson(locations(customer.org_id, 2)))
+    response = post(client, ingest_headers, "locations", body[: len(body) // 2], HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The gzip body is cut short: it ends inside its compressed data."
+    assert not Location.objects.using(EU).exists()
+
+
+def test_the_same_rows_gzipped_replay_the_answer_of_their_key(client, ingest_headers, customer):
+    rows = ndjson(locations(customer.org_id, 2))
+    first = post(client, ingest_headers, "locations", rows, HTTP_IDEMPOTENCY_KEY="gz-1")
+    replay = post(
+        client,
+        ingest_headers,
+        "locations",
+        gzip.compress(rows),
+        HTTP_IDEMPOTENCY_KEY="gz-1",
+        HTTP_CONTENT_ENCODING="gzip",
+    )
+    assert replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
 
 
 def test_an_unknown_kind_is_a_422_naming_the_kinds(client, ingest_headers):

@@ -1,3 +1,4 @@
+import gzip
 import io
 import json
 import os
@@ -122,6 +123,34 @@ def test_standard_input_is_read_with_a_dash(partner, customer):
     )
     assert out.startswith("locations from standard input: 1 rows in ")
     assert Location.objects.using(EU).count() == 1
+
+
+@pytest.mark.parametrize("name", ["legs.ndjson.gz", "legs.csv.gz"])
+def test_a_gzip_file_is_read_as_its_rows_by_the_name_inside(tmp_path, partner, customer, name):
+    rows = sample_rows(customer.org_id)["call-legs"]
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(csv_body(rows) if ".csv" in name else ndjson(rows)))
+    out, _ = run("call-legs", str(path), partner=partner.name)
+    assert "accepted: 2" in out.splitlines()
+    assert CallLeg.objects.using(EU).filter(org_id=customer.org_id).count() == 2
+
+
+def test_gzip_data_on_standard_input_is_told_by_its_first_bytes(partner, customer):
+    body = gzip.compress(csv_body(sample_rows(customer.org_id)["locations"]))
+    out, _ = run("locations", "-", partner=partner.name, stdin=io.BytesIO(body))
+    assert "accepted: 1" in out.splitlines()
+    assert Location.objects.using(EU).count() == 1
+
+
+def test_gzip_data_cut_short_keeps_the_batches_before_and_says_so(tmp_path, partner, customer):
+    row = sample_rows(customer.org_id)["locations"][0]
+    rows = [row | {"location_id": str(uuid.uuid4()), "name": f"Site {n}"} for n in range(2000)]
+    body = gzip.compress(ndjson(rows))
+    path = tmp_path / "locations.ndjson.gz"
+    path.write_bytes(body[: len(body) * 3 // 4])
+    with pytest.raises(CommandError, match=r"the gzip data is damaged or cut short \(.*\); the 1,000 rows before it"):
+        run("locations", str(path), partner=partner.name, batch_size=1000)
+    assert Location.objects.using(EU).count() == 1000
 
 
 def test_rejected_rows_are_listed_on_stderr_with_their_line_numbers_and_progress_shows_the_rate(

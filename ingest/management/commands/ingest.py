@@ -20,7 +20,7 @@ from accounts.scope import NotAllowed, Scope, partner_wide, scope_for
 from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.read_ahead import ReadAhead
 from ingest.services import ingest_batch, rolled_back
-from ingest.sources import open_rows, sniff_syntax
+from ingest.sources import DAMAGED_GZIP, decompressed, open_rows, sniff_syntax
 from ingest.validation import KINDS
 
 FORMATS = ("ndjson", "csv", "json", "webex-cdr")
@@ -52,7 +52,8 @@ class _Format(NamedTuple):
 
 
 def _format(chosen: str | None, path: str) -> _Format:
-    suffix = Path(path).suffix.lower() if path != "-" else ""
+    name = Path(path[: -len(".gz")] if path.lower().endswith(".gz") else path)
+    suffix = name.suffix.lower() if path != "-" else ""
     if chosen == "webex-cdr":
         # Webex exports are CSV; the API's pages are JSON; standard input may be either.
         by_name = _SUFFIXES.get(suffix)
@@ -126,7 +127,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=KINDS, help="what the rows are")
-        parser.add_argument("file", help="the file to read, or - for standard input")
+        parser.add_argument(
+            "file", help="the file to read (gzip data is read as it decompresses), or - for standard input"
+        )
         who = parser.add_mutually_exclusive_group(required=True)
         who.add_argument("--partner", help="ingest as the operator for this partner org (all its customers)")
         who.add_argument("--email", help="ingest as this admin (only the customers the admin may see)")
@@ -197,7 +200,7 @@ class Command(BaseCommand):
         scope = self._scope(options["partner"], options["email"])
         dry_run = bool(options.get("dry_run"))
         syntax, layout, otherwise = _format(options["format"], path)
-        stream = self._open(path, options.get("stdin"))
+        stream = decompressed(self._open(path, options.get("stdin")))
         if syntax is None:
             syntax, stream = sniff_syntax(stream, otherwise)
         # With DEBUG on (the development settings `partnerhub` defaults to), Django keeps the SQL
@@ -215,21 +218,30 @@ class Command(BaseCommand):
             # what earlier ones would have stored; SQLite rolls back batch by batch, since its one
             # write lock would otherwise keep every other writer waiting for the whole file.
             whole_file = dry_run and all(connections[alias].vendor == "postgresql" for alias in connections)
-            with ReadAhead(source, batch_size) as batches, rolled_back() if whole_file else nullcontext():
-                for batch in batches:
-                    with rolled_back() if dry_run and not whole_file else nullcontext():
-                        result = ingest_batch(scope=scope, kind=kind, rows=batch, source="cli", chunk_size=batch_size)
-                    rows += result.rows
-                    accepted += result.accepted
-                    duplicates += result.duplicates
-                    rejected += len(result.rejected) + result.rejected_unlisted
-                    for rejection in result.rejected:
-                        progress.say(f"line {rejection.line}: {rejection.error}")
-                    if result.rejected_unlisted:
-                        progress.say(
-                            f"... and {result.rejected_unlisted:,} more rejected rows of this batch, not listed"
-                        )
-                    progress.show(rows, accepted, duplicates, rejected)
+            try:
+                with ReadAhead(source, batch_size) as batches, rolled_back() if whole_file else nullcontext():
+                    for batch in batches:
+                        with rolled_back() if dry_run and not whole_file else nullcontext():
+                            result = ingest_batch(
+                                scope=scope, kind=kind, rows=batch, source="cli", chunk_size=batch_size
+                            )
+                        rows += result.rows
+                        accepted += result.accepted
+                        duplicates += result.duplicates
+                        rejected += len(result.rejected) + result.rejected_unlisted
+                        for rejection in result.rejected:
+                            progress.say(f"line {rejection.line}: {rejection.error}")
+                        if result.rejected_unlisted:
+                            progress.say(
+                                f"... and {result.rejected_unlisted:,} more rejected rows of this batch, not listed"
+                            )
+                        progress.show(rows, accepted, duplicates, rejected)
+            except DAMAGED_GZIP as error:
+                name = "standard input" if path == "-" else path
+                raise CommandError(
+                    f"{name}: the gzip data is damaged or cut short ({error}); the {rows:,} rows before it "
+                    "were ingested, nothing after it was read"
+                ) from None
         finally:
             settings.DEBUG = debug
             stream.close()
