@@ -158,6 +158,11 @@ class _LegStore:
     # PostgreSQL every update writes a new row version, so one write per bucket is much cheaper;
     # SQLite updates in place, and its sorter costs more than the second write.
     merge_changes = False
+    # Whether the calls that move are counted with the legs of the bucket they move to, so that
+    # one upsert of those buckets does instead of two: on SQLite that spares an update of most
+    # buckets a batch touches (four weeks, 200,000 legs: 1.41 -> 1.12 s); where the changes are
+    # merged before their one upsert (PostgreSQL) the join costs more than it saves.
+    moved_calls_with_legs = False
     # Whether a batch's user weeks are made distinct and the stored ones left out before the
     # insert: most are stored already, and on PostgreSQL an insert that conflicts costs several
     # lookups; on SQLite the conflict check is the lookup, and the sorter costs more.
@@ -206,6 +211,7 @@ class _LegStore:
 class _SqliteLegStore(_LegStore):
     no_location = f"'{NO_LOCATION.hex}'"
     code_point = "BINARY"
+    moved_calls_with_legs = True
 
     def store(self, rows: Sequence[LegRow]) -> int:
         # The batch's legs are those above the highest id before it: ids only grow (AUTOINCREMENT)
@@ -368,13 +374,15 @@ def _place_calls(store: _LegStore) -> None:
     old_place = ", ".join(f"old_{column}" for column in (*_PLACEMENT, *_CALL_FLAGS))
     store.temporary(
         "placed_calls",
-        f"SELECT org_id, partner_id, call_id, was_placed, {placement}, {new_flags}, {old_place} "
+        f"SELECT org_id, partner_id, call_id, first_leg_id, moves, was_placed, {placement}, {new_flags}, {old_place} "
         f"FROM ({joined}) AS j WHERE moves OR {gained}",
     )
 
 
 def _count_legs(store: _LegStore) -> str:
-    """Per bucket: what the batch's legs add (LEG_FIGURES), and no call figures."""
+    """Per bucket: what the batch's legs add (LEG_FIGURES), and with `moved_calls_with_legs` the
+    calls that move to one of these legs (CALL_FIGURES: a call that moves is placed at its first
+    leg, one of the batch's)."""
     poor = f"jitter_ms > {POOR_JITTER_MS} OR latency_ms > {POOR_LATENCY_MS} OR loss_pct > {POOR_LOSS_PCT}"
     measured = "jitter_ms IS NOT NULL OR latency_ms IS NOT NULL OR loss_pct IS NOT NULL"
     figures = [
@@ -385,29 +393,37 @@ def _count_legs(store: _LegStore) -> str:
         *(f"count(*) FILTER (WHERE queue_outcome = '{outcome}')" for outcome in _QUEUE_OUTCOMES),
         "coalesce(sum(queue_wait_seconds) FILTER (WHERE queue_outcome = 'answered'), 0)",
         "coalesce(sum(queue_wait_seconds) FILTER (WHERE queue_outcome = 'abandoned'), 0)",
-        *(["0"] * len(CALL_FIGURES)),
     ]
+    moved = ""
+    if store.moved_calls_with_legs:
+        figures += _call_figures("placed.", counted="placed.call_id")
+        moved = "LEFT JOIN placed_calls AS placed ON placed.first_leg_id = legs.leg_id AND placed.moves "
+    else:
+        figures += ["0"] * len(CALL_FIGURES)
     return (
-        f"SELECT org_id, partner_id, coalesce(location_id, {store.no_location}) AS location_id, "
-        f"{store.day('started_at')} AS day, endpoint_type, media, "
+        f"SELECT legs.org_id, legs.partner_id, coalesce(legs.location_id, {store.no_location}) AS location_id, "
+        f"{store.day('legs.started_at')} AS day, legs.endpoint_type, legs.media, "
         + ", ".join(f"{figure} AS {name}" for figure, name in zip(figures, ROLLUP_FIGURES, strict=True))
-        + " "
-        f"FROM {store.accepted} AS legs GROUP BY 1, 2, 3, 4, 5, 6"
+        + f" FROM {store.accepted} AS legs {moved}GROUP BY 1, 2, 3, 4, 5, 6"
     )
 
 
-def _call_figures(prefix: str) -> list[str]:
-    """CALL_FIGURES of a group of placed calls, from their new flags or (`old_`) their old ones."""
-    return ["count(*)", *(f"count(*) FILTER (WHERE {prefix}{flag})" for flag in _CALL_FLAGS)]
+def _call_figures(prefix: str, counted: str = "*") -> list[str]:
+    """CALL_FIGURES of a group of placed calls, from their new flags or (`old_`) their old ones;
+    `counted` is what a call's presence is counted by."""
+    return [f"count({counted})", *(f"count(*) FILTER (WHERE {prefix}{flag})" for flag in _CALL_FLAGS)]
 
 
-def _count_calls() -> str:
-    """Per bucket: the calls placed there and their features (CALL_FIGURES), no leg figures."""
+def _count_calls(store: _LegStore) -> str:
+    """Per bucket: the placed calls `_count_legs` does not count (CALL_FIGURES, no leg figures).
+    A call that stays where it is placed and gains a feature is among them; `_left_behind` takes
+    its old figures off the same bucket."""
     figures = ["0"] * len(LEG_FIGURES) + _call_figures("")
     named = ", ".join(f"{value} AS {name}" for value, name in zip(figures, ROLLUP_FIGURES, strict=True))
+    counted = "NOT moves" if store.moved_calls_with_legs else "true"
     return (
         f"SELECT org_id, max(partner_id) AS partner_id, {', '.join(_BUCKET[1:])}, {named} "
-        f"FROM placed_calls GROUP BY {', '.join(_BUCKET)}"
+        f"FROM placed_calls WHERE {counted} GROUP BY {', '.join(_BUCKET)}"
     )
 
 
@@ -425,7 +441,7 @@ def _roll_up(store: _LegStore) -> None:
     figures = ROLLUP_FIGURES
     # Leg figures and newly placed calls first, then what moved calls leave behind: figures only
     # go down in a row that already counts the call, so no intermediate value is negative.
-    changes = [_count_legs(store), _count_calls()]
+    changes = [_count_legs(store), _count_calls(store)]
     if store.merge_changes:
         # A bucket is at most one row of each: joined, not summed (a sum of bigints is numeric).
         legs, calls = changes
