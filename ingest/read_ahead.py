@@ -129,6 +129,9 @@ class ReadAhead:
                 code = self._child.exitcode
                 self._hand_over(_FAILED, RuntimeError(f"the reading process stopped unexpectedly (exit code {code})"))
                 return
+            except Exception as error:  # a pipe broken mid-message: the caller's to raise
+                self._hand_over(_FAILED, error)
+                return
             if message[0] != _BATCH:
                 self._hand_over(*message)
                 return
