@@ -5,9 +5,9 @@ does not apply: it answers 400 and only guards `request.body`, so the size limit
 and answers 413). A gzip body is first decompressed aside, so that one which expands beyond the
 limit is refused before any of its rows is stored."""
 
+import gzip
 import hashlib
 import tempfile
-import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import IO, Any, Literal, NamedTuple, cast
@@ -22,7 +22,7 @@ from accounts.scope import NotAllowed, Scope
 from ingest import idempotency
 from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.services import MAX_LISTED_REJECTIONS, ingest_batch, rolled_back
-from ingest.sources import open_rows
+from ingest.sources import DAMAGED_GZIP, open_rows
 from ingest.validation import KINDS
 
 from .errors import ApiError
@@ -54,7 +54,6 @@ SYNTAXES = {
 _SPOOL_IN_MEMORY = 1024 * 1024
 _READ_SIZE = 64 * 1024
 _GZIP = ("gzip", "x-gzip")
-_GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip header and trailer around the deflate stream
 
 
 class RejectedRowOut(Schema):
@@ -133,28 +132,23 @@ def _gunzipped(request: HttpRequest) -> Iterator[IO[bytes]]:
     are read as one body, as gzip readers do."""
     limit: int = settings.PARTNERHUB_INGEST_MAX_BYTES
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
-        inflater, started, size, pending = zlib.decompressobj(_GZIP_WBITS), False, 0, b""
+        size = 0
         try:
-            while pending or (pending := request.read(_READ_SIZE)):
-                started = True
-                # Bounded output per call: a small body that inflates hugely never sits whole in memory.
-                rows = inflater.decompress(pending, _READ_SIZE)
-                size += len(rows)
-                if size > limit:
-                    raise ApiError(
-                        413,
-                        f"The body decompresses to more than {limit:,} bytes, the most taken per request. "
-                        "Send it in several batches.",
-                    )
-                spool.write(rows)
-                if inflater.eof:
-                    pending, inflater, started = inflater.unused_data, zlib.decompressobj(_GZIP_WBITS), False
-                else:
-                    pending = inflater.unconsumed_tail
-        except zlib.error as error:
+            # Read in bounded pieces: a small body that inflates hugely never sits whole in memory.
+            with gzip.GzipFile(fileobj=cast(IO[bytes], request), mode="rb") as rows:
+                while piece := rows.read(_READ_SIZE):
+                    size += len(piece)
+                    if size > limit:
+                        raise ApiError(
+                            413,
+                            f"The body decompresses to more than {limit:,} bytes, the most taken per request. "
+                            "Send it in several batches.",
+                        )
+                    spool.write(piece)
+        except EOFError:
+            raise ApiError(400, "The gzip body is cut short: it ends inside its compressed data.") from None
+        except DAMAGED_GZIP as error:
             raise ApiError(400, f"The body is not valid gzip ({error}).") from None
-        if started:
-            raise ApiError(400, "The gzip body is cut short: it ends inside its compressed data.")
         spool.seek(0)
         yield cast(IO[bytes], spool)
 

@@ -188,6 +188,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         kind, path = options["kind"], options["file"]
+        name = "standard input" if path == "-" else path
         try:
             # call_command(batch_size=...) skips the argument's type check, so check it here too.
             batch_size = _batch_size(str(options["batch_size"]))
@@ -237,7 +238,6 @@ class Command(BaseCommand):
                             )
                         progress.show(rows, accepted, duplicates, rejected)
             except DAMAGED_GZIP as error:
-                name = "standard input" if path == "-" else path
                 raise CommandError(
                     f"{name}: the gzip data is damaged or cut short ({error}); the {rows:,} rows before it "
                     "were ingested, nothing after it was read"
@@ -247,7 +247,6 @@ class Command(BaseCommand):
             stream.close()
         progress.close()
         elapsed = time.monotonic() - progress.started
-        name = "standard input" if path == "-" else path
         self.stdout.write(
             f"{kind} from {name}: {rows:,} rows in {elapsed:.1f} s ({rows / max(elapsed, 1e-9):,.0f} rows/s)"
         )
