@@ -4,12 +4,15 @@ Legs go in through the region connection's cursor (executemany on SQLite, COPY i
 stage on PostgreSQL): `bulk_create` is several times slower and cannot say which rows were
 duplicates (DESIGN 8). The rollups are then derived from the legs just accepted in a handful of
 set-based statements (INSERT ... SELECT ... GROUP BY ... ON CONFLICT), run by the engine: done row
-by row in Python, that arithmetic and its upserts cost several times more than storing the legs.
+by row in Python in the writing process, that arithmetic and its upserts cost several times more
+than storing the legs. The command line counts a batch's figures in its reading process instead,
+on the other core (calling.batch_figures): a batch of new legs then adds those, and only the calls
+that already had legs are placed in SQL.
 Rows written this way must match Django's own storage formats; a round-trip test reads them back
 through the ORM."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,6 +24,7 @@ from django.utils import timezone
 
 from regions.context import region_atomic
 
+from .batch_figures import BatchFigures, Counted
 from .models import NO_LOCATION, CallDailyRollup, CallingUserWeek, CallingWeek, CallLeg, Feature
 from .rules import (
     CALL_FIGURES,
@@ -171,10 +175,49 @@ class _LegStore:
     def __init__(self, cursor: CursorWrapper) -> None:
         self.cursor = cursor
         self.legs = CallLeg._meta.db_table
+        # Whether the batch's rollup changes come from its counted figures (BatchFigures), and
+        # whether some of its calls were placed in SQL all the same (`place_later_calls`).
+        self.counted = False
+        self.placed_later = False
+        self.batch_legs = ""
 
-    def store(self, rows: Sequence[LegRow]) -> int:
+    def store(self, rows: Sequence[LegRow], counted: Counted | None) -> int:
         """Insert the rows whose leg id is not stored yet (the first of a leg id wins) and stage
-        `placed_calls` for them; returns how many were inserted."""
+        what `_roll_up` needs, or with `counted` (what the rows add to the rollups if all are
+        new) and every row new, add those figures; returns how many rows were inserted."""
+        raise NotImplementedError
+
+    def place_later_calls(self, rows: Sequence[LegRow]) -> list[LegRow]:
+        """For a batch of new legs whose rollup changes were counted: place in SQL the calls
+        that have earlier legs (few: those a batch boundary or a late leg split), narrowing
+        `accepted` to their legs, and return those legs. Call with `accepted` and
+        `earlier_legs()` naming the whole batch."""
+        self.batch_legs = self.accepted
+        self.counted = True
+        self.temporary("later_calls", f"SELECT DISTINCT org_id, call_id FROM {self.earlier_legs()} AS earlier")
+        self.cursor.execute("SELECT org_id, call_id FROM later_calls")
+        later = {(getattr(org, "hex", org), call) for org, call in self.cursor.fetchall()}
+        if not later:
+            return []
+        self.placed_later = True
+        self.narrow_to_later_calls()
+        _place_calls(self)
+        return [row for row in rows if (row[0], row[3]) in later]
+
+    def narrow_to_later_calls(self) -> None:
+        """Make `accepted` and `earlier_legs()` name only the legs of the calls in `later_calls`."""
+        raise NotImplementedError
+
+    def add_counted(self, counted: Counted, rows: Sequence[LegRow], later: Sequence[LegRow]) -> None:
+        """Add the counted figures of the batch `rows` to the rollups, less the calls of `later`
+        (placed in SQL)."""
+        figures = counted()
+        if later:
+            figures = figures.without_calls((str(row[0]), row[2:]) for row in later)
+        self.upsert_figures(figures, _partners(rows))
+
+    def upsert_figures(self, figures: BatchFigures, partners: dict[str, int]) -> None:
+        """Add figures to the rollups; `partners` maps their org ids (hex) to partner ids."""
         raise NotImplementedError
 
     def earlier_legs(self) -> str:
@@ -206,6 +249,7 @@ class _LegStore:
     def done(self) -> None:
         """Drop what `store` staged."""
         self.cursor.execute("DROP TABLE IF EXISTS placed_calls")
+        self.cursor.execute("DROP TABLE IF EXISTS later_calls")
 
 
 class _SqliteLegStore(_LegStore):
@@ -213,7 +257,7 @@ class _SqliteLegStore(_LegStore):
     code_point = "BINARY"
     moved_calls_with_legs = True
 
-    def store(self, rows: Sequence[LegRow]) -> int:
+    def store(self, rows: Sequence[LegRow], counted: Counted | None) -> int:
         # The batch's legs are those above the highest id before it: ids only grow (AUTOINCREMENT)
         # and the write transaction (BEGIN IMMEDIATE) holds the database's one write lock.
         self.cursor.execute(f'SELECT coalesce(max(id), 0) FROM "{self.legs}"')
@@ -233,9 +277,23 @@ class _SqliteLegStore(_LegStore):
             f'(SELECT * FROM "{self.legs}" WHERE id <= {before} '
             f"AND (org_id, call_id) IN (SELECT org_id, call_id FROM {self.accepted}))"
         )
-        if accepted:
+        self._before = before
+        if counted is not None and accepted == len(rows):
+            self.add_counted(counted, rows, self.place_later_calls(rows))
+        elif accepted:
             _place_calls(self)
         return accepted
+
+    def narrow_to_later_calls(self) -> None:
+        later = "(org_id, call_id) IN (SELECT org_id, call_id FROM later_calls)"
+        self.accepted = f'(SELECT * FROM "{self.legs}" WHERE id > {self._before} AND {later})'
+        self._earlier = f'(SELECT * FROM "{self.legs}" WHERE id <= {self._before} AND {later})'
+
+    def upsert_figures(self, figures: BatchFigures, partners: dict[str, int]) -> None:
+        self.cursor.executemany(
+            _upsert_rollups("VALUES (" + ", ".join(["%s"] * (len(_BUCKET) + 1 + len(ROLLUP_FIGURES))) + ")"),
+            [(org, partners[org], *bucket, *values) for org, *bucket, values in figures.buckets],
+        )
 
     def earlier_legs(self) -> str:
         return self._earlier
@@ -266,7 +324,7 @@ class _PostgresLegStore(_LegStore):
     merge_changes = True
     skip_known_weeks = True
 
-    def store(self, rows: Sequence[LegRow]) -> int:
+    def store(self, rows: Sequence[LegRow], counted: Counted | None) -> int:
         first_of_id: dict[DbValue, LegRow] = {}
         for row in rows:
             first_of_id.setdefault(row[2], row)
@@ -282,25 +340,55 @@ class _PostgresLegStore(_LegStore):
         columns = ", ".join(LEG_COLUMNS)
         # In leg-id order: two batches sharing leg ids then wait for each other in the same order.
         insert = f'INSERT INTO "{self.legs}" ({columns}) SELECT {columns} FROM stage_legs ORDER BY leg_id COLLATE "C"'
-        self.accepted = "stage_legs"
         # New legs are the rule: the insert's own unique check finds a stored leg id, and only
         # then are the stored ones left out and the rest inserted again (a stored leg id late
         # in leg-id order wastes part of an insert; checking every leg first would cost a
         # probe per leg in every batch).
+        later: list[LegRow] = []
         while True:
+            self.accepted, self.counted, self.placed_later = "stage_legs", False, False
             try:
                 with transaction.atomic(using=self.cursor.db.alias):
                     # Placed before the insert, so that every stored leg of these calls is an
                     # earlier one: this customer's other batches wait for its lock.
-                    _place_calls(self)
+                    if counted is not None and len(first_of_id) == len(rows):
+                        later = self.place_later_calls(rows)
+                    else:
+                        _place_calls(self)
                     self.cursor.execute(insert)
-                    return self.cursor.rowcount
+                    accepted = self.cursor.rowcount
+                break
             except IntegrityError:
                 # Stored leg ids, or after a first leaving out, one that a batch of another
                 # customer stored meanwhile (one customer's batches take turns). A conflict
-                # that no stored leg id explains is not ours to hide.
+                # that no stored leg id explains is not ours to hide. Either way the batch is
+                # not all new: the set-based statements count what is.
+                counted = None
                 if not self._leave_out_stored():
                     raise
+        if counted is not None:
+            self.add_counted(counted, rows, later)
+        return accepted
+
+    def narrow_to_later_calls(self) -> None:
+        later = "(org_id, call_id) IN (SELECT org_id, call_id FROM later_calls)"
+        self.accepted = f"(SELECT * FROM stage_legs WHERE {later})"
+
+    def upsert_figures(self, figures: BatchFigures, partners: dict[str, int]) -> None:
+        bucket = ("org_id uuid", "partner_id integer", "location_id uuid", "day date", "endpoint_type text")
+        self._stage(
+            "counted_buckets",
+            (*bucket, "media text", *(f"{figure} bigint" for figure in ROLLUP_FIGURES)),
+            ((org, partners[org], *rest, *values) for org, *rest, values in figures.buckets),
+        )
+        self.cursor.execute(_upsert_rollups("SELECT * FROM counted_buckets"))
+
+    def _stage(self, name: str, columns: Sequence[str], rows: Iterable[tuple[DbValue, ...]]) -> None:
+        """A temporary table of these columns holding `rows`, copied in."""
+        self.cursor.execute(f"CREATE TEMPORARY TABLE {name} ({', '.join(columns)}) ON COMMIT DROP")
+        with self.cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _leave_out_stored(self) -> int:
         """Delete from the stage the legs whose leg id is stored already; returns how many."""
@@ -340,7 +428,8 @@ class _PostgresLegStore(_LegStore):
         # One index probe per call (OFFSET 0 keeps the planner from turning the probes into a
         # scan of every stored leg, which a temporary table's missing statistics can invite).
         return (
-            "(SELECT stored.* FROM (SELECT DISTINCT org_id, call_id FROM stage_legs) AS calls CROSS JOIN LATERAL "
+            f"(SELECT stored.* FROM (SELECT DISTINCT org_id, call_id FROM {self.accepted} AS batch) AS calls "
+            "CROSS JOIN LATERAL "
             f'(SELECT * FROM "{self.legs}" AS legs WHERE legs.org_id = calls.org_id AND legs.call_id = calls.call_id '
             "OFFSET 0) AS stored)"
         )
@@ -349,7 +438,8 @@ class _PostgresLegStore(_LegStore):
         self.cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}")
 
     def done(self) -> None:
-        self.cursor.execute("DROP TABLE IF EXISTS stage_legs, placed_calls")
+        staged = ("stage_legs", "placed_calls", "later_calls", "counted_buckets")
+        self.cursor.execute(f"DROP TABLE IF EXISTS {', '.join(staged)}")
 
 
 def _place_calls(store: _LegStore) -> None:
@@ -414,13 +504,13 @@ def _call_figures(prefix: str, counted: str = "*") -> list[str]:
     return [f"count({counted})", *(f"count(*) FILTER (WHERE {prefix}{flag})" for flag in _CALL_FLAGS)]
 
 
-def _count_calls(store: _LegStore) -> str:
-    """Per bucket: the placed calls `_count_legs` does not count (CALL_FIGURES, no leg figures).
-    A call that stays where it is placed and gains a feature is among them; `_left_behind` takes
-    its old figures off the same bucket."""
+def _count_calls(store: _LegStore, *, every: bool = False) -> str:
+    """Per bucket: the placed calls `_count_legs` does not count (CALL_FIGURES, no leg figures),
+    or with `every` all of them. A call that stays where it is placed and gains a feature is
+    among them; `_left_behind` takes its old figures off the same bucket."""
     figures = ["0"] * len(LEG_FIGURES) + _call_figures("")
     named = ", ".join(f"{value} AS {name}" for value, name in zip(figures, ROLLUP_FIGURES, strict=True))
-    counted = "NOT moves" if store.moved_calls_with_legs else "true"
+    counted = "NOT moves" if store.moved_calls_with_legs and not every else "true"
     return (
         f"SELECT org_id, max(partner_id) AS partner_id, {', '.join(_BUCKET[1:])}, {named} "
         f"FROM placed_calls WHERE {counted} GROUP BY {', '.join(_BUCKET)}"
@@ -434,10 +524,36 @@ def _left_behind() -> str:
     return f"SELECT org_id, {bucket}, {figures} FROM placed_calls WHERE was_placed GROUP BY org_id, {bucket}"
 
 
+def _upsert_rollups(source: str) -> str:
+    """The statement adding `source` (rows of org_id, partner_id, the rest of the bucket and
+    ROLLUP_FIGURES) to CallDailyRollup. An INSERT ... SELECT needs its `WHERE true`: without
+    one, SQLite would read ON CONFLICT as part of a join."""
+    rollups = CallDailyRollup._meta.db_table
+    return (
+        f'INSERT INTO "{rollups}" (org_id, partner_id, {", ".join(_BUCKET[1:])}, {", ".join(ROLLUP_FIGURES)}) '
+        f"{source} ON CONFLICT ({', '.join(_BUCKET)}) DO UPDATE SET "
+        + ", ".join(f'{f} = "{rollups}".{f} + excluded.{f}' for f in ROLLUP_FIGURES)
+    )
+
+
+def _known_week() -> str:
+    """Whether the user week of the row `active` is stored. OFFSET 0 keeps it a probe of the
+    unique index per user week: as an anti-join the planner may scan every stored user week, a
+    table that grows with users x weeks."""
+    weeks = CallingUserWeek._meta.db_table
+    return (
+        f'EXISTS (SELECT 1 FROM "{weeks}" AS known WHERE known.org_id = active.org_id '
+        "AND known.week_on = active.week_on AND known.user_id = active.user_id OFFSET 0)"
+    )
+
+
+def _partners(rows: Sequence[LegRow]) -> dict[str, int]:
+    """The partner id of each customer (org id hex) of a batch's rows."""
+    return {row[0]: row[1] for row in rows}  # type: ignore[misc]
+
+
 def _roll_up(store: _LegStore) -> None:
     """Fold the accepted legs and their placed calls into CallDailyRollup and CallingUserWeek."""
-    cursor = store.cursor
-    rollups, weeks = (model._meta.db_table for model in (CallDailyRollup, CallingUserWeek))
     figures = ROLLUP_FIGURES
     # Leg figures and newly placed calls first, then what moved calls leave behind: figures only
     # go down in a row that already counts the call, so no intermediate value is negative.
@@ -454,42 +570,47 @@ def _roll_up(store: _LegStore) -> None:
             + ") AS merged"
         ]
     for change in changes:
-        cursor.execute(
-            f'INSERT INTO "{rollups}" (org_id, partner_id, {", ".join(_BUCKET[1:])}, {", ".join(figures)}) '
-            f"SELECT * FROM ({change}) AS change WHERE true "
-            f"ON CONFLICT ({', '.join(_BUCKET)}) DO UPDATE SET "
-            + ", ".join(f'{f} = "{rollups}".{f} + excluded.{f}' for f in figures)
-        )
-    # Calls that moved are few (a late leg earlier than the call's first): their old buckets are
-    # read out and each updated through the bucket's unique index, a plan no estimate can spoil.
-    cursor.execute(_left_behind())
-    if left := cursor.fetchall():
-        cursor.executemany(
-            f'UPDATE "{rollups}" SET '
+        store.cursor.execute(_upsert_rollups(f"SELECT * FROM ({change}) AS change WHERE true"))
+    _take_left_behind(store)
+    _add_user_weeks(store, store.accepted)
+
+
+def _roll_up_calls(store: _LegStore) -> None:
+    """Fold the placed calls alone into CallDailyRollup (their legs' figures were counted)."""
+    store.cursor.execute(_upsert_rollups(f"SELECT * FROM ({_count_calls(store, every=True)}) AS change WHERE true"))
+    _take_left_behind(store)
+
+
+def _take_left_behind(store: _LegStore) -> None:
+    """Take the calls that moved off their old buckets."""
+    # They are few (a late leg earlier than the call's first): their old buckets are read out
+    # and each updated through the bucket's unique index, a plan no estimate can spoil.
+    store.cursor.execute(_left_behind())
+    if left := store.cursor.fetchall():
+        store.cursor.executemany(
+            f'UPDATE "{CallDailyRollup._meta.db_table}" SET '
             + ", ".join(f"{f} = {f} - %s" for f in CALL_FIGURES)
             + " WHERE "
             + " AND ".join(f"{column} = %s" for column in _BUCKET),
             [(*row[len(_BUCKET) :], *row[: len(_BUCKET)]) for row in left],
         )
+
+
+def _add_user_weeks(store: _LegStore, legs: str) -> None:
+    """Insert the user weeks of `legs` (new legs, a table or subquery) that are not stored yet."""
     active = (
         f"SELECT org_id, partner_id, {store.week('started_at')} AS week_on, user_id "
-        f"FROM {store.accepted} AS legs WHERE user_id <> ''"
+        f"FROM {legs} AS legs WHERE user_id <> ''"
     )
     if store.skip_known_weeks:
-        # OFFSET 0 keeps the check a probe of the unique index per user week: as an anti-join
-        # the planner may scan every stored user week, a table that grows with users x weeks.
-        active = (
-            f"SELECT * FROM (SELECT DISTINCT * FROM ({active}) AS legs) AS active "
-            f'WHERE NOT EXISTS (SELECT 1 FROM "{weeks}" AS known WHERE known.org_id = active.org_id '
-            "AND known.week_on = active.week_on AND known.user_id = active.user_id OFFSET 0)"
-        )
-    cursor.execute(
-        f'INSERT INTO "{weeks}" (org_id, partner_id, week_on, user_id) {active} '
+        active = f"SELECT * FROM (SELECT DISTINCT * FROM ({active}) AS legs) AS active WHERE NOT {_known_week()}"
+    store.cursor.execute(
+        f'INSERT INTO "{CallingUserWeek._meta.db_table}" (org_id, partner_id, week_on, user_id) {active} '
         "ON CONFLICT (org_id, week_on, user_id) DO NOTHING"
     )
 
 
-def append_leg_rows(*, region: str, rows: Sequence[LegRow]) -> AppendResult:
+def append_leg_rows(*, region: str, rows: Sequence[LegRow], counted: Counted | None = None) -> AppendResult:
     """Store the legs not stored before and fold exactly those into the rollups, in one
     transaction on the region's database. Each row must be a validated leg in the LegRow format,
     its partner taken from its customer (`leg_row`).
@@ -497,7 +618,11 @@ def append_leg_rows(*, region: str, rows: Sequence[LegRow]) -> AppendResult:
     Idempotent on leg id: a leg id already stored, or seen earlier in the same batch, counts as
     a duplicate and changes nothing (the first occurrence in a batch wins). Legs may arrive late
     and in any order: each lands in its own UTC day and calling week, and a call counts once, in
-    the bucket of its earliest leg by (started_at, leg_id)."""
+    the bucket of its earliest leg by (started_at, leg_id).
+
+    `counted`, when given, returns what the rows add to the rollups if every one is new
+    (calling.batch_figures.count_batch, counted beside the writing): a batch of new legs then
+    adds those figures instead of grouping its legs in SQL."""
     if not rows:
         return AppendResult(accepted=0, duplicates=0)
     with region_atomic(region) as alias:
@@ -509,8 +634,12 @@ def append_leg_rows(*, region: str, rows: Sequence[LegRow]) -> AppendResult:
                 store = _SqliteLegStore(cursor)
             else:
                 raise NotImplementedError(f"call-leg appends support SQLite and PostgreSQL, not {connection.vendor}")
-            accepted = store.store(rows)
-            if accepted:
+            accepted = store.store(rows, counted)
+            if store.counted:
+                if store.placed_later:
+                    _roll_up_calls(store)
+                _add_user_weeks(store, store.batch_legs)
+            elif accepted:
                 _roll_up(store)
             store.done()
     return AppendResult(accepted=accepted, duplicates=len(rows) - accepted)

@@ -4,7 +4,8 @@ while this process writes the current one.
 Reading and checking a call leg costs Python time (about 5 µs on the fast path, NDJSON or CSV;
 20 µs or more for a row the full validator must judge) that in one process takes turns with the
 database's work. In a forked child the two run on two cores at once: for call legs the child
-also validates every row, so the command only resolves customers and writes. The child stays at
+also validates every row and counts what the batch adds to the rollups (calling.batch_figures),
+so the command only resolves customers and writes. The child stays at
 most one batch ahead (the pipe blocks it), so memory stays flat whatever the size of the file.
 
 The child only reads: it never touches a database connection it inherited, never collects what
@@ -23,25 +24,30 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from itertools import islice
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
+
+from calling.batch_figures import BatchFigures, Counted, count_batch
 
 from .fast_legs import CheckedLeg
 from .formats import Item
 from .services import checked_call_legs
 from .sources import RowSource
 
-_encode_legs = msgspec.msgpack.Encoder().encode
+_encode = msgspec.msgpack.Encoder().encode
 _decode_legs = msgspec.msgpack.Decoder(list[CheckedLeg]).decode
+_decode_figures = msgspec.msgpack.Decoder(BatchFigures).decode
 
-_BATCH, _END, _FAILED = "batch", "end", "failed"
+_BATCH, _COUNTED, _END, _FAILED = "batch", "counted", "end", "failed"
 
 
 def _read(source: RowSource, batch_size: int, out: Connection) -> None:
-    """The child: send each batch as (checked legs, other items), then the ignored columns."""
+    """The child: send each batch as (checked legs, other items, whether its legs are counted),
+    then its counted figures if they are, and at the end the ignored columns."""
     # Ctrl-C reaches the whole process group: the command stops us, one traceback is enough.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -51,7 +57,11 @@ def _read(source: RowSource, batch_size: int, out: Connection) -> None:
         while batch := list(islice(items, batch_size)):
             legs = [item for item in batch if isinstance(item, CheckedLeg)]
             others = [item for item in batch if not isinstance(item, CheckedLeg)] if len(legs) < len(batch) else []
-            out.send((_BATCH, _encode_legs(legs), pickle.dumps(others, protocol=pickle.HIGHEST_PROTOCOL)))
+            # The legs first, so that the writing starts while their figures are counted.
+            countable = bool(legs) and len({leg.values[0] for leg in legs}) == len(legs)
+            out.send((_BATCH, _encode(legs), pickle.dumps(others, protocol=pickle.HIGHEST_PROTOCOL), countable))
+            if countable:
+                out.send((_COUNTED, _encode(count_batch((leg.org_hex, leg.values) for leg in legs))))
         out.send((_END, source.ignored_columns))
     except Exception as error:  # whatever stopped the reading is the parent's to raise
         try:
@@ -60,6 +70,15 @@ def _read(source: RowSource, batch_size: int, out: Connection) -> None:
             out.send((_FAILED, RuntimeError(f"{type(error).__name__}: {error}")))
     finally:
         out.close()
+
+
+class ReadBatch(NamedTuple):
+    """A batch of items and, for call legs, what returns its checked legs' figures
+    (calling.batch_figures) once the reading process has counted them: None for a batch that
+    repeats a leg id, which only the database can settle."""
+
+    items: list[Item]
+    counted: Counted | None
 
 
 class ReadAhead:
@@ -108,7 +127,7 @@ class ReadAhead:
         self._thread.join()
         self._receiver.close()
 
-    def __iter__(self) -> Iterator[list[Item]]:
+    def __iter__(self) -> Iterator[ReadBatch]:
         while True:
             what, value = self._ready.get()
             if what == _BATCH:
@@ -120,25 +139,32 @@ class ReadAhead:
                 raise value
 
     def _receive(self) -> None:
-        """The receiving thread: each batch decoded, then the end (or what went wrong)."""
+        """The receiving thread: each batch decoded, its figures once counted, then the end (or
+        what went wrong)."""
+        pending: Future[BatchFigures] | None = None
         while not self._stopping.is_set():
             try:
                 message: tuple[Any, ...] = self._receiver.recv()
             except EOFError:
                 self._child.join()  # it closed the pipe by dying: its exit code says how
                 code = self._child.exitcode
-                self._hand_over(_FAILED, RuntimeError(f"the reading process stopped unexpectedly (exit code {code})"))
-                return
+                message = (_FAILED, RuntimeError(f"the reading process stopped unexpectedly (exit code {code})"))
             except Exception as error:  # a pipe broken mid-message: the caller's to raise
-                self._hand_over(_FAILED, error)
-                return
+                message = (_FAILED, error)
+            if message[0] == _COUNTED and pending is not None:
+                pending.set_result(_decode_figures(message[1]))
+                pending = None
+                continue
             if message[0] != _BATCH:
+                if pending is not None:  # a caller waiting for figures learns why none come
+                    pending.set_exception(message[1] if message[0] == _FAILED else EOFError("no figures were sent"))
                 self._hand_over(*message)
                 return
-            _, legs, others = message
+            _, legs, others, countable = message
             batch: list[Item] = pickle.loads(others)
             batch.extend(_decode_legs(legs))
-            self._hand_over(_BATCH, batch)
+            pending = Future() if countable else None
+            self._hand_over(_BATCH, ReadBatch(batch, None if pending is None else pending.result))
 
     def _hand_over(self, what: str, value: object) -> None:
         """Queue a message for the caller, unless the caller has left the `with` block."""

@@ -21,6 +21,7 @@ from django.db import DataError, IntegrityError, connections, transaction
 from accounts import audit
 from accounts.roles import Permission
 from accounts.scope import NO_ADMIN, Scope
+from calling.batch_figures import Counted
 from calling.services import LEG_COLUMNS, LegRow, append_leg_rows
 from customers.models import Customer
 from customers.services import CustomerConflict, record_admin_activity, refresh_statuses, upsert_customer
@@ -316,10 +317,13 @@ def _checked_legs(chunk: Sequence[Item], tally: _Tally) -> list[CheckedLeg]:
     return legs
 
 
-def _ingest_call_legs(chunk: Sequence[Item], directory: _Directory, tally: _Tally) -> None:
+def _ingest_call_legs(
+    chunk: Sequence[Item], directory: _Directory, tally: _Tally, counted: Counted | None = None
+) -> None:
     """Call legs: every row validated and its customer resolved first, then one bulk append per
     region (calling.services.append_leg_rows: deduplicated on leg id, rollups in the same
-    transaction)."""
+    transaction), with the region's part of what the chunk's checked legs add to the rollups if
+    all are new, where that was `counted` ahead."""
     legs = _checked_legs(chunk, tally)
     orgs = {org_hex: uuid.UUID(org_hex) for org_hex in {leg.org_hex for leg in legs}}
     directory.load(orgs.values())
@@ -344,13 +348,27 @@ def _ingest_call_legs(chunk: Sequence[Item], directory: _Directory, tally: _Tall
                 row = region_rows[index]
                 region_rows[index] = (*row[:_LOCATION], location_id.hex, *row[_LOCATION + 1 :])
     for region, rows in by_region.items():
-        result = append_leg_rows(region=region, rows=rows)
+        # Legs that name their site were counted without it (the reading process cannot look
+        # sites up): their region's rollups are derived in SQL.
+        of_region = None if counted is None or region in named else _of_orgs(counted, {str(row[0]) for row in rows})
+        result = append_leg_rows(region=region, rows=rows, counted=of_region)
         tally.accepted += result.accepted
         tally.duplicates += result.duplicates
 
 
+def _of_orgs(counted: Counted, org_hexes: set[str]) -> Counted:
+    """What `counted` counts for these customers alone."""
+    return lambda: counted().of_orgs(org_hexes)
+
+
 def ingest_batch(
-    *, scope: Scope, kind: str, rows: Iterable[Item], source: str = "api", chunk_size: int = CHUNK_ROWS
+    *,
+    scope: Scope,
+    kind: str,
+    rows: Iterable[Item],
+    source: str = "api",
+    chunk_size: int = CHUNK_ROWS,
+    counted: Counted | None = None,
 ) -> BatchResult:
     """Ingest one batch of rows (from ingest.formats readers) of one kind for the scope.
 
@@ -361,6 +379,10 @@ def ingest_batch(
     are deduplicated on leg id). Statuses of the customers a batch changed are recomputed once at
     its end, and one audit event records the batch (kind, counts, who, from where).
 
+    `counted`, for call legs read ahead (ingest.read_ahead), returns what the batch's checked
+    legs add to the rollups if they are all new (calling.batch_figures); it applies when the
+    batch is one chunk.
+
     Raises NotAllowed without the INGEST permission (for a token: its `ingest` scope), and
     ValueError for an unknown kind."""
     scope.require(Permission.INGEST)
@@ -368,9 +390,11 @@ def ingest_batch(
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     tally = _Tally()
     directory = _Directory(scope)
+    if not (isinstance(rows, Sequence) and len(rows) <= chunk_size):
+        counted = None  # counted for the whole batch, not for one of its chunks
     for chunk in _chunks(rows, chunk_size):
         if kind == "call-legs":
-            _ingest_call_legs(chunk, directory, tally)
+            _ingest_call_legs(chunk, directory, tally, counted)
         elif kind == "customers":
             _ingest_customers(scope, chunk, directory, tally)
         elif kind == "admin-activity":

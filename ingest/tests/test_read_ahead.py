@@ -9,9 +9,11 @@ import uuid
 
 import pytest
 
+from calling.batch_figures import count_batch
+from ingest import read_ahead
 from ingest.fast_legs import CheckedLeg
 from ingest.formats import BadLine, Row
-from ingest.read_ahead import ReadAhead
+from ingest.read_ahead import ReadAhead, ReadBatch
 from ingest.services import checked_call_legs
 from ingest.sources import open_rows
 
@@ -42,6 +44,11 @@ def body() -> bytes:
 
 def read_all(source: object, batch_size: int) -> list[list[object]]:
     with ReadAhead(source, batch_size) as reader:  # type: ignore[arg-type]
+        return [batch.items for batch in reader]
+
+
+def read_batches(data: bytes, batch_size: int) -> list[ReadBatch]:
+    with ReadAhead(ndjson_source(data), batch_size) as reader:  # type: ignore[arg-type]
         return list(reader)
 
 
@@ -60,6 +67,37 @@ def test_batches_hold_the_call_legs_an_in_process_check_gives():
     in_process = list(checked_call_legs(read))
     batches = read_all(ndjson_source(body()), batch_size=3)
     assert [sorted(batch, key=by_line) for batch in batches] == [in_process[0:3], in_process[3:6], in_process[6:7]]
+
+
+def test_each_batch_comes_with_what_its_checked_legs_add_to_the_rollups():
+    with ReadAhead(ndjson_source(b"".join(leg(n) + b"\n" for n in range(1, 8))), batch_size=4) as reader:  # type: ignore[arg-type]
+        batches = [(batch.items, batch.counted and batch.counted()) for batch in reader]
+    assert [len(items) for items, _ in batches] == [4, 3]
+    for items, figures in batches:
+        legs = [item for item in items if isinstance(item, CheckedLeg)]
+        assert figures == count_batch((checked.org_hex, checked.values) for checked in legs)
+    first = batches[0][1]
+    assert first
+    [(org, location, day, endpoint, media, figures)] = first.buckets
+    assert (org, location, day, endpoint, media) == (ORG.hex, "0" * 32, "2026-01-04", "app", "audio")
+    assert (figures[0], figures[1]) == (4, 1 + 2 + 3 + 4)  # legs, duration_seconds
+
+
+def test_a_batch_repeating_a_leg_id_is_not_counted_ahead():
+    [batch] = read_batches(leg(1) + b"\n" + leg(1, duration_seconds=7) + b"\n", batch_size=10)
+    assert len(batch.items) == 2
+    assert batch.counted is None
+
+
+def test_a_failure_while_counting_is_raised_where_the_figures_are_awaited(monkeypatch):
+    def fails(legs: object) -> None:
+        raise ArithmeticError("cannot count these")
+
+    monkeypatch.setattr(read_ahead, "count_batch", fails)  # the forked reading process has it too
+    with pytest.raises(ArithmeticError, match="cannot count these"), ReadAhead(ndjson_source(leg(1)), 10) as reader:  # type: ignore[arg-type]
+        batch = next(iter(reader))
+        assert batch.counted is not None
+        batch.counted()
 
 
 def test_rows_the_fast_path_declined_arrive_validated():

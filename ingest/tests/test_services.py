@@ -7,11 +7,14 @@ import pytest
 from accounts.models import AccessKind, AuditEvent, CustomerAccess
 from accounts.scope import NotAllowed, partner_wide, scope_for
 from accounts.tests.factories import AdminFactory
-from calling.models import CallDailyRollup, CallLeg
+from calling.batch_figures import Counted, count_batch
+from calling.models import NO_LOCATION, CallDailyRollup, CallLeg
+from calling.services import recompute_rollups
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory
-from ingest.formats import BadLine, CsvReader, NdjsonReader, Row
-from ingest.services import BatchResult, Rejection, ingest_batch
+from ingest.fast_legs import CheckedLeg
+from ingest.formats import BadLine, CsvReader, Item, NdjsonReader, Row
+from ingest.services import BatchResult, Rejection, checked_call_legs, ingest_batch
 from ingest.sources import open_rows
 from ingest.validation import KINDS, parse_call_leg_row
 from inventory.models import Device, Location, PhoneNumber
@@ -245,6 +248,38 @@ def test_a_call_leg_naming_its_site_gets_the_sites_location_id(full_scope, custo
     ingest_batch(scope=full_scope, kind="call-legs", rows=rows_of([leg, unknown_site]))
     located = dict(CallLeg.objects.using(EU).values_list("leg_id", "location_id"))
     assert located == {leg["leg_id"]: uuid.UUID(LOCATION_ID), "other": None}
+
+
+def counted_ahead(rows: list[dict[str, object]]) -> tuple[list[Item], Counted | None]:
+    """The items and figures of a batch as the command's reading process hands them over."""
+    items = list(checked_call_legs(rows_of(rows)))
+    figures = count_batch((item.org_hex, item.values) for item in items if isinstance(item, CheckedLeg))
+    return items, None if figures is None else lambda: figures
+
+
+def rollups_in(region: str) -> list[tuple[object, ...]]:
+    columns = [f.name for f in CallDailyRollup._meta.concrete_fields if f.name != "id"]
+    return sorted(CallDailyRollup.objects.using(region).values_list(*columns), key=repr)
+
+
+def test_legs_counted_ahead_roll_up_as_derived_for_the_customers_in_scope_only(full_scope, customer):
+    hidden = CustomerFactory(region="EU")  # another partner's
+    items, counted = counted_ahead(sample_rows(customer.org_id)["call-legs"] + sample_rows(hidden.org_id)["call-legs"])
+    result = ingest_batch(scope=full_scope, kind="call-legs", rows=items, counted=counted)
+    assert (result.accepted, len(result.rejected)) == (2, 2)
+    counted_rollups = rollups_in(EU)
+    recompute_rollups(region="EU")
+    assert counted_rollups == rollups_in(EU)
+    assert {row[0] for row in counted_rollups} == {customer.org_id}
+
+
+def test_legs_counted_ahead_that_name_their_site_roll_up_under_its_location(full_scope, customer):
+    ingest_batch(scope=full_scope, kind="locations", rows=rows_of(sample_rows(customer.org_id)["locations"]))
+    first, second = sample_rows(customer.org_id)["call-legs"]
+    items, counted = counted_ahead([{**first, "location_name": "Berlin HQ"}, {**second, "location_name": "Atlantis"}])
+    ingest_batch(scope=full_scope, kind="call-legs", rows=items, counted=counted)
+    by_location = dict(CallDailyRollup.objects.using(EU).values_list("location_id", "legs"))
+    assert by_location == {uuid.UUID(LOCATION_ID): 1, NO_LOCATION: 1}
 
 
 def test_call_legs_from_before_2000_or_the_future_are_rejected(full_scope, customer):

@@ -221,10 +221,15 @@ class Command(BaseCommand):
             whole_file = dry_run and all(connections[alias].vendor == "postgresql" for alias in connections)
             try:
                 with ReadAhead(source, batch_size) as batches, rolled_back() if whole_file else nullcontext():
-                    for batch in batches:
+                    for batch, counted in batches:
                         with rolled_back() if dry_run and not whole_file else nullcontext():
                             result = ingest_batch(
-                                scope=scope, kind=kind, rows=batch, source="cli", chunk_size=batch_size
+                                scope=scope,
+                                kind=kind,
+                                rows=batch,
+                                source="cli",
+                                chunk_size=batch_size,
+                                counted=counted,
                             )
                         rows += result.rows
                         accepted += result.accepted

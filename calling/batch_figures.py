@@ -1,0 +1,152 @@
+"""What a batch of new call legs adds to the rollups, counted in Python.
+
+For a batch whose every leg is new and whose calls have no stored legs yet (the rule for a feed
+of new calls), the rollup changes follow from the batch alone: each leg adds its figures to its
+bucket, and each call counts once, in the bucket of its earliest leg. The command line counts
+them in its reading process, on the core the writing does not use, so the writer is left with
+one upsert per bucket and user week instead of grouping the legs again in SQL. Any other batch
+(a leg id seen twice, a stored leg, a call with earlier legs) goes through the set-based SQL of
+calling.services, which handles every case; the property tests hold the two to the same rollups.
+
+Values are read as a leg row holds them (calling.services.LegRow after org_id and partner_id):
+UUIDs as 32 hex digits, started_at as naive UTC text, which orders like the times it holds."""
+
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import msgspec
+
+from .models import NO_LOCATION
+from .rules import CALL_FIGURES, LEG_FIGURES, POOR_JITTER_MS, POOR_LATENCY_MS, POOR_LOSS_PCT
+
+# Positions in a leg's values (calling.services.LEG_COLUMNS after org_id and partner_id).
+_LEG_ID, _CALL_ID, _LOCATION, _USER, _STARTED, _DURATION = 0, 1, 2, 3, 4, 5
+_MEDIA, _ENDPOINT, _JITTER, _LATENCY, _LOSS, _FEATURE, _TRANSFERRED, _OUTCOME, _WAIT = range(7, 16)
+
+# Positions in a bucket's figures (rules.ROLLUP_FIGURES).
+_QUEUE_COUNT = {
+    outcome: LEG_FIGURES.index(f"queue_{outcome}")
+    for outcome in ("answered", "timed_out", "overflowed", "transferred", "abandoned")
+}
+_WAIT_SUM = {
+    "answered": LEG_FIGURES.index("queue_answered_wait_seconds"),
+    "abandoned": LEG_FIGURES.index("queue_abandoned_wait_seconds"),
+}
+_CALLS = len(LEG_FIGURES)
+_FEATURE_CALLS = {
+    "hunt_group": _CALLS + CALL_FIGURES.index("hunt_group_calls"),
+    "auto_attendant": _CALLS + CALL_FIGURES.index("auto_attendant_calls"),
+    "call_queue": _CALLS + CALL_FIGURES.index("call_queue_calls"),
+}
+_TRANSFERS = _CALLS + CALL_FIGURES.index("transfers")
+# A call's features as bits, so that its legs' features fold with `|`.
+_FEATURE_BIT = {"": 0, "hunt_group": 1, "auto_attendant": 2, "call_queue": 4}
+_TRANSFERRED_BIT = 8
+_CALL_FLAG_FIGURES = (
+    *((_FEATURE_BIT[feature], position) for feature, position in _FEATURE_CALLS.items()),
+    (_TRANSFERRED_BIT, _TRANSFERS),
+)
+_FIGURES = len(LEG_FIGURES) + len(CALL_FIGURES)
+_NO_LOCATION = NO_LOCATION.hex
+
+# (org hex, location hex, day 'YYYY-MM-DD', endpoint type, media)
+BucketKey = tuple[str, str, str, str, str]
+
+
+class BatchFigures(msgspec.Struct, array_like=True, gc=False):
+    """Per bucket, what the batch adds (figures in rules.ROLLUP_FIGURES order). User weeks are
+    not among them: both engines insert those from the stored legs faster than from rows sent."""
+
+    buckets: list[tuple[str, str, str, str, str, list[int]]]
+
+    def without_calls(self, legs: Iterable[tuple[str, tuple[Any, ...]]]) -> "BatchFigures":
+        """These figures less the call figures of `legs` (whole calls of this batch): what the
+        batch adds when those calls are counted otherwise."""
+        taken = count_batch(legs)
+        assert taken is not None, "legs of a batch counted before have distinct leg ids"
+        taken_from = {bucket[:5]: bucket[5] for bucket in taken.buckets}
+        buckets = []
+        for bucket in self.buckets:
+            if (minus := taken_from.get(bucket[:5])) is not None:
+                values = bucket[5]
+                calls = [value - less for value, less in zip(values[_CALLS:], minus[_CALLS:], strict=True)]
+                bucket = (*bucket[:5], values[:_CALLS] + calls)
+            buckets.append(bucket)
+        return BatchFigures(buckets=buckets)
+
+    def of_orgs(self, org_hexes: set[str]) -> "BatchFigures":
+        """Only the figures of these customers' legs."""
+        return BatchFigures(buckets=[bucket for bucket in self.buckets if bucket[0] in org_hexes])
+
+
+# A batch's figures once counted (the reading process may still be counting them).
+Counted = Callable[[], BatchFigures]
+
+
+def count_batch(legs: Iterable[tuple[str, tuple[Any, ...]]]) -> BatchFigures | None:
+    """The figures of a batch of (org hex, leg values) counted as if every leg and every call
+    were new; None when a leg id occurs twice (which of the two is stored is for the database to
+    say)."""
+    legs = list(legs)
+    if len({values[0] for _, values in legs}) < len(legs):
+        return None
+    with _uncollected():
+        return _count(legs)
+
+
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """No cyclic garbage collection in the block: counting a batch makes tens of thousands of
+    small lists and tuples, none of them in a cycle, and the collections they would trigger
+    cost as much as the counting (50,000 legs over four weeks: 0.30 s against 0.14 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _count(legs: list[tuple[str, tuple[Any, ...]]]) -> BatchFigures:
+    buckets: dict[BucketKey, list[int]] = {}
+    # Per call: its earliest leg's (started_at, leg_id) and bucket, and its features (bits).
+    calls: dict[tuple[str, str], list[Any]] = {}
+    for org, values in legs:
+        (leg_id, call_id, location, _, started, duration, _, media, endpoint) = values[:9]
+        (jitter, latency, loss, feature, transferred, outcome, wait) = values[9:]
+        key = (org, location or _NO_LOCATION, started[:10], endpoint, media)
+        figures = buckets.get(key)
+        if figures is None:
+            figures = buckets[key] = [0] * _FIGURES
+        figures[0] += 1
+        figures[1] += duration
+        if jitter is not None or latency is not None or loss is not None:
+            figures[2] += 1
+            if (
+                (jitter is not None and jitter > POOR_JITTER_MS)
+                or (latency is not None and latency > POOR_LATENCY_MS)
+                or (loss is not None and loss > POOR_LOSS_PCT)
+            ):
+                figures[3] += 1
+        if outcome:
+            figures[_QUEUE_COUNT[outcome]] += 1
+            if wait is not None and outcome in _WAIT_SUM:
+                figures[_WAIT_SUM[outcome]] += wait
+        flags = _FEATURE_BIT[feature] | (_TRANSFERRED_BIT if transferred else 0)
+        call = calls.get((org, call_id))
+        if call is None:
+            calls[(org, call_id)] = [started, leg_id, figures, flags]
+        else:
+            if started < call[0] or (started == call[0] and leg_id < call[1]):
+                call[0], call[1], call[2] = started, leg_id, figures
+            call[3] |= flags
+    for _started, _leg_id, figures, flags in calls.values():
+        figures[_CALLS] += 1
+        if flags:
+            for bit, position in _CALL_FLAG_FIGURES:
+                if flags & bit:
+                    figures[position] += 1
+    return BatchFigures(buckets=[(*key, figures) for key, figures in buckets.items()])

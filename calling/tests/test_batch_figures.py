@@ -1,0 +1,80 @@
+"""Counting a batch in Python: the figures the set-based SQL would add for a batch of new legs."""
+
+from calling.batch_figures import count_batch
+from calling.rules import CALL_FIGURES, LEG_FIGURES, ROLLUP_FIGURES
+
+ORG = "a" * 32
+NO_SITE = "0" * 32
+
+
+def values(leg_id: str, call_id: str, started_at: str, **changes: object) -> tuple[object, ...]:
+    """A leg's storage values after org_id and partner_id (calling.services.LEG_COLUMNS)."""
+    leg = {
+        "leg_id": leg_id,
+        "call_id": call_id,
+        "location_id": None,
+        "user_id": "u1",
+        "started_at": started_at,
+        "duration_seconds": 60,
+        "direction": "outbound",
+        "media": "audio",
+        "endpoint_type": "app",
+        "jitter_ms": None,
+        "latency_ms": None,
+        "loss_pct": None,
+        "feature": "",
+        "transferred": False,
+        "queue_outcome": "",
+        "queue_wait_seconds": None,
+    }
+    return tuple((leg | changes).values())
+
+
+def by_bucket(legs: list[tuple[str, tuple[object, ...]]]) -> dict[tuple[str, ...], dict[str, int]]:
+    figures = count_batch(legs)
+    assert figures is not None
+    return {tuple(bucket[:5]): dict(zip(ROLLUP_FIGURES, bucket[5], strict=True)) for bucket in figures.buckets}
+
+
+def test_a_call_counts_once_in_the_day_of_its_earliest_leg_wherever_that_leg_comes_in_the_batch():
+    counted = by_bucket(
+        [
+            (ORG, values("b", "call-1", "2026-01-04 00:00:01", feature="call_queue", queue_outcome="answered")),
+            (ORG, values("a", "call-1", "2026-01-03 23:59:59", transferred=True, queue_wait_seconds=5)),
+        ]
+    )
+    saturday, sunday = (ORG, NO_SITE, "2026-01-03", "app", "audio"), (ORG, NO_SITE, "2026-01-04", "app", "audio")
+    assert (counted[saturday]["legs"], counted[sunday]["legs"]) == (1, 1)
+    assert {figure: counted[saturday][figure] for figure in CALL_FIGURES} == {
+        "calls": 1,
+        "hunt_group_calls": 0,
+        "auto_attendant_calls": 0,
+        "call_queue_calls": 1,  # a feature of any of its legs
+        "transfers": 1,
+    }
+    assert all(counted[sunday][figure] == 0 for figure in CALL_FIGURES)
+    assert counted[sunday]["queue_answered"] == 1
+    assert counted[sunday]["queue_answered_wait_seconds"] == 0  # its wait is unknown
+
+
+def test_quality_counts_measured_legs_and_those_past_a_threshold():
+    counted = by_bucket(
+        [
+            (ORG, values("a", "c1", "2026-01-05 10:00:00", jitter_ms=150.0)),
+            (ORG, values("b", "c2", "2026-01-05 10:00:00", jitter_ms=150.01)),
+            (ORG, values("c", "c3", "2026-01-05 10:00:00", loss_pct=5.01, latency_ms=None)),
+            (ORG, values("d", "c4", "2026-01-05 10:00:00")),
+        ]
+    )
+    [figures] = counted.values()
+    assert {figure: figures[figure] for figure in LEG_FIGURES[:4]} == {
+        "legs": 4,
+        "duration_seconds": 240,
+        "measured_legs": 3,
+        "poor_legs": 2,
+    }
+
+
+def test_a_batch_that_repeats_a_leg_id_is_left_to_the_database():
+    leg = values("a", "c1", "2026-01-05 10:00:00")
+    assert count_batch([(ORG, leg), ("b" * 32, leg)]) is None
