@@ -45,7 +45,7 @@ _decode_figures = msgspec.msgpack.Decoder(BatchFigures).decode
 _BATCH, _COUNTED, _END, _FAILED = "batch", "counted", "end", "failed"
 
 
-def _read(source: RowSource, batch_size: int, out: Connection) -> None:
+def _read(source: RowSource, batch_size: int, first_batch: int, out: Connection) -> None:
     """The child: send each batch as (checked legs, other items, whether its legs are counted),
     then its counted figures if they are, and at the end the ignored columns."""
     # Ctrl-C reaches the whole process group: the command stops us, one traceback is enough.
@@ -54,7 +54,9 @@ def _read(source: RowSource, batch_size: int, out: Connection) -> None:
         items: Iterator[Item] = iter(source)
         if source.kind == "call-legs":
             items = checked_call_legs(items)
-        while batch := list(islice(items, batch_size)):
+        size = first_batch
+        while batch := list(islice(items, size)):
+            size = min(size * 2, batch_size)
             legs = [item for item in batch if isinstance(item, CheckedLeg)]
             others = [item for item in batch if not isinstance(item, CheckedLeg)] if len(legs) < len(batch) else []
             # The legs first, so that the writing starts while their figures are counted.
@@ -86,12 +88,14 @@ class ReadAhead:
     the `with` block owns: leaving it stops the child, however the block ends.
 
     For call legs a batch holds the rejected lines, then the checked legs in line order; other
-    kinds' items keep their order. Once the batches are all read, `ignored_columns` holds what
-    the source could not use."""
+    kinds' items keep their order. With `first_batch`, the first batch holds that many rows and
+    each next one twice as many, up to `batch_size`. Once the batches are all read,
+    `ignored_columns` holds what the source could not use."""
 
-    def __init__(self, source: RowSource, batch_size: int) -> None:
+    def __init__(self, source: RowSource, batch_size: int, first_batch: int | None = None) -> None:
         self._source = source
         self._batch_size = batch_size
+        self._first_batch = min(first_batch or batch_size, batch_size)
         self.ignored_columns: list[str] = []
         # Hands decoded batches from the receiving thread to the caller. One may wait there
         # besides the one being decoded and the caller's: memory stays a few batches.
@@ -104,7 +108,9 @@ class ReadAhead:
         # Whatever sits in our output buffers would otherwise be written again by the child.
         sys.stdout.flush()
         sys.stderr.flush()
-        self._child = context.Process(target=_read, args=(self._source, self._batch_size, sender), daemon=True)
+        self._child = context.Process(
+            target=_read, args=(self._source, self._batch_size, self._first_batch, sender), daemon=True
+        )
         # Frozen, what the child inherits is never collected there: no finaliser of an object of
         # ours (a database cursor left for the collector) runs in the child, on our connections.
         gc.freeze()

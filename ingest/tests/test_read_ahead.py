@@ -83,6 +83,11 @@ def test_each_batch_comes_with_what_its_checked_legs_add_to_the_rollups():
     assert (figures[0], figures[1]) == (4, 1 + 2 + 3 + 4)  # legs, duration_seconds
 
 
+def test_batches_may_start_small_and_double_up_to_the_batch_size():
+    with ReadAhead(ndjson_source(b"".join(leg(n) + b"\n" for n in range(1, 21))), 8, first_batch=2) as reader:  # type: ignore[arg-type]
+        assert [len(batch.items) for batch in reader] == [2, 4, 8, 6]
+
+
 def test_a_batch_repeating_a_leg_id_is_not_counted_ahead():
     [batch] = read_batches(leg(1) + b"\n" + leg(1, duration_seconds=7) + b"\n", batch_size=10)
     assert len(batch.items) == 2
