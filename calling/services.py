@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import psycopg
 from django.db import IntegrityError, connections, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, Value, When, Window
@@ -144,6 +145,10 @@ def leg_values(leg: CallLegRecord) -> tuple[DbValue, ...]:
     )
 
 
+def _leg_id(row: LegRow) -> str:
+    return str(row[2])
+
+
 def _lock_key(org_hex: str) -> int:
     """The advisory lock of a customer: the first 32 bits of its org id, as a signed integer."""
     key = int(org_hex[:8], 16)
@@ -191,10 +196,9 @@ class _LegStore:
         """For a batch of new legs whose rollup changes were counted: place in SQL the calls
         that have earlier legs (few: those a batch boundary or a late leg split), narrowing
         `accepted` to their legs, and return those legs. Call with `accepted` and
-        `earlier_legs()` naming the whole batch."""
+        `earlier_legs()` naming the whole batch, and those calls staged (`find_later_calls`)."""
         self.batch_legs = self.accepted
         self.counted = True
-        self.temporary("later_calls", f"SELECT DISTINCT org_id, call_id FROM {self.earlier_legs()} AS earlier")
         self.cursor.execute("SELECT org_id, call_id FROM later_calls")
         later = {(getattr(org, "hex", org), call) for org, call in self.cursor.fetchall()}
         if not later:
@@ -203,6 +207,10 @@ class _LegStore:
         self.narrow_to_later_calls()
         _place_calls(self)
         return [row for row in rows if (row[0], row[3]) in later]
+
+    def find_later_calls(self) -> None:
+        """Stage `later_calls`: the calls of the batch (`accepted`) that have earlier legs."""
+        self.temporary("later_calls", f"SELECT DISTINCT org_id, call_id FROM {self.earlier_legs()} AS earlier")
 
     def narrow_to_later_calls(self) -> None:
         """Make `accepted` and `earlier_legs()` name only the legs of the calls in `later_calls`."""
@@ -279,6 +287,7 @@ class _SqliteLegStore(_LegStore):
         )
         self._before = before
         if counted is not None and accepted == len(rows):
+            self.find_later_calls()
             self.add_counted(counted, rows, self.place_later_calls(rows))
         elif accepted:
             _place_calls(self)
@@ -324,14 +333,24 @@ class _PostgresLegStore(_LegStore):
     merge_changes = True
     skip_known_weeks = True
 
+    def __init__(self, cursor: CursorWrapper) -> None:
+        super().__init__(cursor)
+        # Staged legs are placed before they are inserted, so every stored leg is an earlier
+        # one; legs copied in directly are told from the earlier ones by row id.
+        self._earlier_than = ""
+
     def store(self, rows: Sequence[LegRow], counted: Counted | None) -> int:
         first_of_id: dict[DbValue, LegRow] = {}
         for row in rows:
             first_of_id.setdefault(row[2], row)
         self._lock_customers({str(row[0]) for row in first_of_id.values()})
-        # The stage has the legs' own column types; COPY reads the rows' naive UTC times in the
-        # session's time zone, made UTC for this transaction.
+        # COPY reads the rows' naive UTC times in the session's time zone, made UTC for this
+        # transaction.
         self.cursor.execute("SET LOCAL TimeZone = 'UTC'")
+        if counted is not None and len(first_of_id) == len(rows) and self._copy_new(rows):
+            self.add_counted(counted, rows, self.place_later_calls(rows))
+            return len(rows)
+        # The stage has the legs' own column types.
         stage = ", ".join(f"{column} {kind}" for column, kind in zip(LEG_COLUMNS, _STAGE_TYPES, strict=True))
         self.cursor.execute(f"CREATE TEMPORARY TABLE stage_legs ({stage}) ON COMMIT DROP")
         with self.cursor.cursor.copy("COPY stage_legs FROM STDIN") as copy:
@@ -344,35 +363,60 @@ class _PostgresLegStore(_LegStore):
         # then are the stored ones left out and the rest inserted again (a stored leg id late
         # in leg-id order wastes part of an insert; checking every leg first would cost a
         # probe per leg in every batch).
-        later: list[LegRow] = []
+        self.accepted = "stage_legs"
         while True:
-            self.accepted, self.counted, self.placed_later = "stage_legs", False, False
             try:
                 with transaction.atomic(using=self.cursor.db.alias):
                     # Placed before the insert, so that every stored leg of these calls is an
                     # earlier one: this customer's other batches wait for its lock.
-                    if counted is not None and len(first_of_id) == len(rows):
-                        later = self.place_later_calls(rows)
-                    else:
-                        _place_calls(self)
+                    _place_calls(self)
                     self.cursor.execute(insert)
-                    accepted = self.cursor.rowcount
-                break
+                    return self.cursor.rowcount
             except IntegrityError:
                 # Stored leg ids, or after a first leaving out, one that a batch of another
                 # customer stored meanwhile (one customer's batches take turns). A conflict
-                # that no stored leg id explains is not ours to hide. Either way the batch is
-                # not all new: the set-based statements count what is.
-                counted = None
+                # that no stored leg id explains is not ours to hide.
                 if not self._leave_out_stored():
                     raise
-        if counted is not None:
-            self.add_counted(counted, rows, later)
-        return accepted
+
+    def _copy_new(self, rows: Sequence[LegRow]) -> bool:
+        """COPY rows of distinct leg ids straight into the legs table, as the engine's own bulk
+        load does, and name them `accepted` (by row id, as on SQLite); False, with nothing
+        stored, if a leg id is stored already (the staged path then sorts the batch out)."""
+        self.cursor.execute(f'SELECT coalesce(max(id), 0) FROM "{self.legs}"')
+        before = int(self.cursor.fetchone()[0])
+        # The batch's calls with stored legs, found before the legs go in: every stored leg is
+        # then an earlier one, and a call without any costs one probe of the legs' (org_id,
+        # call_id) index, no read of the table.
+        self._stage("batch_calls", ("org_id uuid", "call_id text"), {(row[0], row[3]) for row in rows})
+        self.temporary(
+            "later_calls",
+            "SELECT org_id, call_id FROM batch_calls AS calls WHERE EXISTS (SELECT 1 FROM "
+            f'"{self.legs}" AS legs WHERE legs.org_id = calls.org_id AND legs.call_id = calls.call_id OFFSET 0)',
+        )
+        try:
+            # In leg-id order, like the staged insert: two batches sharing leg ids wait for
+            # each other rather than deadlock.
+            copy_in = f'COPY "{self.legs}" ({", ".join(LEG_COLUMNS)}) FROM STDIN'
+            with transaction.atomic(using=self.cursor.db.alias), self.cursor.cursor.copy(copy_in) as copy:
+                for row in sorted(rows, key=_leg_id):
+                    copy.write_row(row)
+        except psycopg.IntegrityError:
+            return False
+        # Row ids only grow, and this batch's customers are locked. Other customers' legs
+        # committed meanwhile may hold ids above `before` too: the filter keeps this batch off
+        # their user weeks, which their own batch writes (two batches would wait on each other).
+        self._stage("batch_orgs", ("org_id uuid",), ((org,) for org in {row[0] for row in rows}))
+        self._before = before
+        self._earlier_than = f" AND legs.id <= {before}"
+        self.accepted = (
+            f'(SELECT * FROM "{self.legs}" WHERE id > {before} AND org_id IN (SELECT org_id FROM batch_orgs))'
+        )
+        return True
 
     def narrow_to_later_calls(self) -> None:
         later = "(org_id, call_id) IN (SELECT org_id, call_id FROM later_calls)"
-        self.accepted = f"(SELECT * FROM stage_legs WHERE {later})"
+        self.accepted = f'(SELECT * FROM "{self.legs}" WHERE id > {self._before} AND {later})'
 
     def upsert_figures(self, figures: BatchFigures, partners: dict[str, int]) -> None:
         bucket = ("org_id uuid", "partner_id integer", "location_id uuid", "day date", "endpoint_type text")
@@ -431,14 +475,14 @@ class _PostgresLegStore(_LegStore):
             f"(SELECT stored.* FROM (SELECT DISTINCT org_id, call_id FROM {self.accepted} AS batch) AS calls "
             "CROSS JOIN LATERAL "
             f'(SELECT * FROM "{self.legs}" AS legs WHERE legs.org_id = calls.org_id AND legs.call_id = calls.call_id '
-            "OFFSET 0) AS stored)"
+            f"{self._earlier_than} OFFSET 0) AS stored)"
         )
 
     def temporary(self, name: str, select: str) -> None:
         self.cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}")
 
     def done(self) -> None:
-        staged = ("stage_legs", "placed_calls", "later_calls", "counted_buckets")
+        staged = ("stage_legs", "batch_orgs", "batch_calls", "placed_calls", "later_calls", "counted_buckets")
         self.cursor.execute(f"DROP TABLE IF EXISTS {', '.join(staged)}")
 
 

@@ -78,3 +78,24 @@ def test_quality_counts_measured_legs_and_those_past_a_threshold():
 def test_a_batch_that_repeats_a_leg_id_is_left_to_the_database():
     leg = values("a", "c1", "2026-01-05 10:00:00")
     assert count_batch([(ORG, leg), ("b" * 32, leg)]) is None
+
+
+def test_buckets_come_in_the_order_of_the_rollups_unique_index():
+    site = "b" * 32
+    legs = [
+        ("b" * 32, values("l1", "c1", "2026-01-05 09:00:00")),
+        (ORG, values("l2", "c2", "2026-01-06 09:00:00")),
+        (ORG, values("l3", "c3", "2026-01-05 09:00:00", location_id=site)),
+        (ORG, values("l4", "c4", "2026-01-05 09:00:00", media="video")),
+        (ORG, values("l5", "c5", "2026-01-05 09:00:00")),
+    ]
+    figures = count_batch(legs)
+    assert figures is not None
+    # org_id, day, location_id, endpoint_type, media
+    assert [(org, day, site_id, media) for org, site_id, day, _endpoint, media, _ in figures.buckets] == [
+        (ORG, "2026-01-05", NO_SITE, "audio"),
+        (ORG, "2026-01-05", NO_SITE, "video"),
+        (ORG, "2026-01-05", site, "audio"),
+        (ORG, "2026-01-06", NO_SITE, "audio"),
+        ("b" * 32, "2026-01-05", NO_SITE, "audio"),
+    ]

@@ -255,6 +255,33 @@ def test_a_leg_id_stored_by_another_batch_meanwhile_counts_as_a_duplicate(monkey
     assert (mine.legs, mine.calls, mine.duration_seconds) == (2, 1, 20)
 
 
+# Only PostgreSQL copies a batch of new legs straight into the table and tells them by row id.
+@pytest.mark.postgresql
+def test_legs_another_customer_stored_meanwhile_are_not_taken_for_the_batchs(monkeypatch):
+    from calling import services
+    from calling.batch_figures import count_batch
+
+    other_org = uuid.uuid4()
+    stage = services._PostgresLegStore._stage
+
+    def another_customers_leg_lands_first(store: services._PostgresLegStore, name: str, *args: object) -> None:
+        if name == "batch_orgs":
+            other = CallLegRecordFactory(org_id=other_org, user_id="someone-else")
+            columns = ", ".join(services.LEG_COLUMNS)
+            store.cursor.execute(
+                f'INSERT INTO "{store.legs}" ({columns}) VALUES ({", ".join(["%s"] * len(services.LEG_COLUMNS))})',
+                services.leg_row(other, PARTNER_ID),
+            )
+        stage(store, name, *args)
+
+    monkeypatch.setattr(services._PostgresLegStore, "_stage", another_customers_leg_lands_first)
+    rows = [services.leg_row(leg, PARTNER_ID) for leg in CallLegRecordFactory.build_batch(3, user_id="me")]
+    figures = count_batch((str(row[0]), row[2:]) for row in rows)
+    assert services.append_leg_rows(region="EU", rows=rows, counted=lambda: figures) == AppendResult(3, 0)
+    assert list(CallingUserWeek.objects.using(EU).values_list("org_id", "user_id")) == [(ORG, "me")]
+    assert CallDailyRollup.objects.using(EU).get().legs == 3
+
+
 @pytest.mark.postgresql
 def test_a_conflict_no_stored_leg_explains_is_raised(monkeypatch):
     from django.db import IntegrityError
