@@ -196,9 +196,10 @@ class _LegStore:
         """For a batch of new legs whose rollup changes were counted: place in SQL the calls
         that have earlier legs (few: those a batch boundary or a late leg split), narrowing
         `accepted` to their legs, and return those legs. Call with `accepted` and
-        `earlier_legs()` naming the whole batch, and those calls staged (`find_later_calls`)."""
+        `earlier_legs()` naming the whole batch."""
         self.batch_legs = self.accepted
         self.counted = True
+        self.temporary("later_calls", f"SELECT DISTINCT org_id, call_id FROM {self.earlier_legs()} AS earlier")
         self.cursor.execute("SELECT org_id, call_id FROM later_calls")
         later = {(getattr(org, "hex", org), call) for org, call in self.cursor.fetchall()}
         if not later:
@@ -207,10 +208,6 @@ class _LegStore:
         self.narrow_to_later_calls()
         _place_calls(self)
         return [row for row in rows if (row[0], row[3]) in later]
-
-    def find_later_calls(self) -> None:
-        """Stage `later_calls`: the calls of the batch (`accepted`) that have earlier legs."""
-        self.temporary("later_calls", f"SELECT DISTINCT org_id, call_id FROM {self.earlier_legs()} AS earlier")
 
     def narrow_to_later_calls(self) -> None:
         """Make `accepted` and `earlier_legs()` name only the legs of the calls in `later_calls`."""
@@ -287,7 +284,6 @@ class _SqliteLegStore(_LegStore):
         )
         self._before = before
         if counted is not None and accepted == len(rows):
-            self.find_later_calls()
             self.add_counted(counted, rows, self.place_later_calls(rows))
         elif accepted:
             _place_calls(self)
@@ -385,15 +381,6 @@ class _PostgresLegStore(_LegStore):
         stored, if a leg id is stored already (the staged path then sorts the batch out)."""
         self.cursor.execute(f'SELECT coalesce(max(id), 0) FROM "{self.legs}"')
         before = int(self.cursor.fetchone()[0])
-        # The batch's calls with stored legs, found before the legs go in: every stored leg is
-        # then an earlier one, and a call without any costs one probe of the legs' (org_id,
-        # call_id) index, no read of the table.
-        self._stage("batch_calls", ("org_id uuid", "call_id text"), {(row[0], row[3]) for row in rows})
-        self.temporary(
-            "later_calls",
-            "SELECT org_id, call_id FROM batch_calls AS calls WHERE EXISTS (SELECT 1 FROM "
-            f'"{self.legs}" AS legs WHERE legs.org_id = calls.org_id AND legs.call_id = calls.call_id OFFSET 0)',
-        )
         try:
             # In leg-id order, like the staged insert: two batches sharing leg ids wait for
             # each other rather than deadlock.
@@ -482,7 +469,7 @@ class _PostgresLegStore(_LegStore):
         self.cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}")
 
     def done(self) -> None:
-        staged = ("stage_legs", "batch_orgs", "batch_calls", "placed_calls", "later_calls", "counted_buckets")
+        staged = ("stage_legs", "batch_orgs", "placed_calls", "later_calls", "counted_buckets")
         self.cursor.execute(f"DROP TABLE IF EXISTS {', '.join(staged)}")
 
 
