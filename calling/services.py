@@ -145,6 +145,9 @@ def leg_values(leg: CallLegRecord) -> tuple[DbValue, ...]:
     )
 
 
+_IN_LATER_CALLS = "(org_id, call_id) IN (SELECT org_id, call_id FROM later_calls)"
+
+
 def _leg_id(row: LegRow) -> str:
     return str(row[2])
 
@@ -185,6 +188,8 @@ class _LegStore:
         self.counted = False
         self.placed_later = False
         self.batch_legs = ""
+        # The highest leg row id before this batch's, where its legs were stored by row id.
+        self._before = 0
 
     def store(self, rows: Sequence[LegRow], counted: Counted | None) -> int:
         """Insert the rows whose leg id is not stored yet (the first of a leg id wins) and stage
@@ -210,8 +215,9 @@ class _LegStore:
         return [row for row in rows if (row[0], row[3]) in later]
 
     def narrow_to_later_calls(self) -> None:
-        """Make `accepted` and `earlier_legs()` name only the legs of the calls in `later_calls`."""
-        raise NotImplementedError
+        """Make `accepted` and `earlier_legs()` name only the legs of the calls in `later_calls`
+        (the batch's legs are those above row id `_before`)."""
+        self.accepted = f'(SELECT * FROM "{self.legs}" WHERE id > {self._before} AND {_IN_LATER_CALLS})'
 
     def add_counted(self, counted: Counted, rows: Sequence[LegRow], later: Sequence[LegRow]) -> None:
         """Add the counted figures of the batch `rows` to the rollups, less the calls of `later`
@@ -290,9 +296,8 @@ class _SqliteLegStore(_LegStore):
         return accepted
 
     def narrow_to_later_calls(self) -> None:
-        later = "(org_id, call_id) IN (SELECT org_id, call_id FROM later_calls)"
-        self.accepted = f'(SELECT * FROM "{self.legs}" WHERE id > {self._before} AND {later})'
-        self._earlier = f'(SELECT * FROM "{self.legs}" WHERE id <= {self._before} AND {later})'
+        super().narrow_to_later_calls()
+        self._earlier = f'(SELECT * FROM "{self.legs}" WHERE id <= {self._before} AND {_IN_LATER_CALLS})'
 
     def upsert_figures(self, figures: BatchFigures, partners: dict[str, int]) -> None:
         self.cursor.executemany(
@@ -339,11 +344,12 @@ class _PostgresLegStore(_LegStore):
         first_of_id: dict[DbValue, LegRow] = {}
         for row in rows:
             first_of_id.setdefault(row[2], row)
-        self._lock_customers({str(row[0]) for row in first_of_id.values()})
+        org_hexes = {str(row[0]) for row in first_of_id.values()}
+        self._lock_customers(org_hexes)
         # COPY reads the rows' naive UTC times in the session's time zone, made UTC for this
         # transaction.
         self.cursor.execute("SET LOCAL TimeZone = 'UTC'")
-        if counted is not None and len(first_of_id) == len(rows) and self._copy_new(rows):
+        if counted is not None and len(first_of_id) == len(rows) and self._copy_new(rows, org_hexes):
             self.add_counted(counted, rows, self.place_later_calls(rows))
             return len(rows)
         # The stage has the legs' own column types.
@@ -375,7 +381,7 @@ class _PostgresLegStore(_LegStore):
                 if not self._leave_out_stored():
                     raise
 
-    def _copy_new(self, rows: Sequence[LegRow]) -> bool:
+    def _copy_new(self, rows: Sequence[LegRow], org_hexes: set[str]) -> bool:
         """COPY rows of distinct leg ids straight into the legs table, as the engine's own bulk
         load does, and name them `accepted` (by row id, as on SQLite); False, with nothing
         stored, if a leg id is stored already (the staged path then sorts the batch out)."""
@@ -393,17 +399,13 @@ class _PostgresLegStore(_LegStore):
         # Row ids only grow, and this batch's customers are locked. Other customers' legs
         # committed meanwhile may hold ids above `before` too: the filter keeps this batch off
         # their user weeks, which their own batch writes (two batches would wait on each other).
-        self._stage("batch_orgs", ("org_id uuid",), ((org,) for org in {row[0] for row in rows}))
+        self._stage("batch_orgs", ("org_id uuid",), ((org_hex,) for org_hex in org_hexes))
         self._before = before
         self._earlier_than = f" AND legs.id <= {before}"
         self.accepted = (
             f'(SELECT * FROM "{self.legs}" WHERE id > {before} AND org_id IN (SELECT org_id FROM batch_orgs))'
         )
         return True
-
-    def narrow_to_later_calls(self) -> None:
-        later = "(org_id, call_id) IN (SELECT org_id, call_id FROM later_calls)"
-        self.accepted = f'(SELECT * FROM "{self.legs}" WHERE id > {self._before} AND {later})'
 
     def upsert_figures(self, figures: BatchFigures, partners: dict[str, int]) -> None:
         bucket = ("org_id uuid", "partner_id integer", "location_id uuid", "day date", "endpoint_type text")
