@@ -15,12 +15,13 @@ UUIDs as 32 hex digits, started_at as naive UTC text, which orders like the time
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import msgspec
 
 from .models import NO_LOCATION
-from .rules import CALL_FIGURES, LEG_FIGURES, POOR_JITTER_MS, POOR_LATENCY_MS, POOR_LOSS_PCT
+from .rules import CALL_FIGURES, LEG_FIGURES, POOR_JITTER_MS, POOR_LATENCY_MS, POOR_LOSS_PCT, week_start
 
 # Positions in a bucket's figures (rules.ROLLUP_FIGURES).
 _QUEUE_COUNT = {
@@ -50,13 +51,16 @@ _NO_LOCATION = NO_LOCATION.hex
 
 # (org hex, location hex, day 'YYYY-MM-DD', endpoint type, media)
 BucketKey = tuple[str, str, str, str, str]
+# (org hex, week 'YYYY-MM-DD' (its Sunday), user id): a CallingUserWeek.
+UserWeek = tuple[str, str, str]
 
 
 class BatchFigures(msgspec.Struct, array_like=True, gc=False):
-    """Per bucket, what the batch adds (figures in rules.ROLLUP_FIGURES order). User weeks are
-    not among them: both engines insert those from the stored legs faster than from rows sent."""
+    """Per bucket, what the batch adds (figures in rules.ROLLUP_FIGURES order), and the batch's
+    user weeks, each once."""
 
     buckets: list[tuple[str, str, str, str, str, list[int]]]
+    user_weeks: list[UserWeek]
 
     def without_calls(self, legs: Iterable[tuple[str, tuple[Any, ...]]]) -> "BatchFigures":
         """These figures less the call figures of `legs` (whole calls of this batch): what the
@@ -71,11 +75,14 @@ class BatchFigures(msgspec.Struct, array_like=True, gc=False):
                 calls = [value - less for value, less in zip(values[_CALLS:], minus[_CALLS:], strict=True)]
                 bucket = (*bucket[:5], values[:_CALLS] + calls)
             buckets.append(bucket)
-        return BatchFigures(buckets=buckets)
+        return BatchFigures(buckets=buckets, user_weeks=self.user_weeks)
 
     def of_orgs(self, org_hexes: set[str]) -> "BatchFigures":
         """Only the figures of these customers' legs."""
-        return BatchFigures(buckets=[bucket for bucket in self.buckets if bucket[0] in org_hexes])
+        return BatchFigures(
+            buckets=[bucket for bucket in self.buckets if bucket[0] in org_hexes],
+            user_weeks=[week for week in self.user_weeks if week[0] in org_hexes],
+        )
 
 
 # A batch's figures once counted (the reading process may still be counting them).
@@ -112,10 +119,18 @@ def _count(legs: list[tuple[str, tuple[Any, ...]]]) -> BatchFigures:
     buckets: dict[BucketKey, list[int]] = {}
     # Per call: its earliest leg's (started_at, leg_id) and bucket, and its features (bits).
     calls: dict[tuple[str, str], list[Any]] = {}
+    user_weeks: set[UserWeek] = set()
+    week_of: dict[str, str] = {}
     for org, values in legs:
-        (leg_id, call_id, location, _, started, duration, _, media, endpoint) = values[:9]
+        (leg_id, call_id, location, user, started, duration, _, media, endpoint) = values[:9]
         (jitter, latency, loss, feature, transferred, outcome, wait) = values[9:]
-        key = (org, location or _NO_LOCATION, started[:10], endpoint, media)
+        day = started[:10]
+        key = (org, location or _NO_LOCATION, day, endpoint, media)
+        if user:
+            week = week_of.get(day)
+            if week is None:
+                week = week_of[day] = week_start(date.fromisoformat(day)).isoformat()
+            user_weeks.add((org, week, user))
         figures = buckets.get(key)
         if figures is None:
             figures = buckets[key] = [0] * _FIGURES
@@ -148,9 +163,12 @@ def _count(legs: list[tuple[str, tuple[Any, ...]]]) -> BatchFigures:
             for bit, position in _CALL_FLAG_FIGURES:
                 if flags & bit:
                     figures[position] += 1
-    # In the order of the rollups' unique index: the writer's upserts then walk it page by page
-    # instead of jumping about it (SQLite, four weeks, 200,000 legs: 1.33-1.59 s -> 0.84 s).
-    return BatchFigures(buckets=[(*key, buckets[key]) for key in sorted(buckets, key=_in_index_order)])
+    # In the order of the tables' unique indexes: the writer's upserts then walk them page by
+    # page instead of jumping about them (SQLite, four weeks, 200,000 legs: 1.33-1.59 s -> 0.84 s).
+    return BatchFigures(
+        buckets=[(*key, buckets[key]) for key in sorted(buckets, key=_in_index_order)],
+        user_weeks=sorted(user_weeks),
+    )
 
 
 def _in_index_order(key: BucketKey) -> tuple[str, str, str, str, str]:

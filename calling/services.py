@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from regions.context import region_atomic
 
-from .batch_figures import BatchFigures, Counted
+from .batch_figures import BatchFigures, Counted, UserWeek
 from .models import NO_LOCATION, CallDailyRollup, CallingUserWeek, CallingWeek, CallLeg, Feature
 from .rules import (
     CALL_FIGURES,
@@ -38,6 +38,7 @@ from .rules import (
     CallLegRecord,
     week_start,
 )
+from .stored_weeks import StoredUserWeeks
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +188,11 @@ class _LegStore:
         # whether some of its calls were placed in SQL all the same (`place_later_calls`).
         self.counted = False
         self.placed_later = False
-        self.batch_legs = ""
         # The highest leg row id before this batch's, where its legs were stored by row id.
         self._before = 0
+        # Where the figures were counted: the batch's user weeks, and its customers' partners.
+        self.user_weeks: list[UserWeek] = []
+        self.partners: dict[str, int] = {}
 
     def store(self, rows: Sequence[LegRow], counted: Counted | None) -> int:
         """Insert the rows whose leg id is not stored yet (the first of a leg id wins) and stage
@@ -202,7 +205,6 @@ class _LegStore:
         that have earlier legs (few: those a batch boundary or a late leg split), narrowing
         `accepted` to their legs, and return those legs. Call with `accepted` and
         `earlier_legs()` naming the whole batch."""
-        self.batch_legs = self.accepted
         self.counted = True
         self.temporary("later_calls", f"SELECT DISTINCT org_id, call_id FROM {self.earlier_legs()} AS earlier")
         self.cursor.execute("SELECT org_id, call_id FROM later_calls")
@@ -225,10 +227,16 @@ class _LegStore:
         figures = counted()
         if later:
             figures = figures.without_calls((str(row[0]), row[2:]) for row in later)
-        self.upsert_figures(figures, _partners(rows))
+        self.partners = _partners(rows)
+        self.user_weeks = figures.user_weeks
+        self.upsert_figures(figures)
 
-    def upsert_figures(self, figures: BatchFigures, partners: dict[str, int]) -> None:
-        """Add figures to the rollups; `partners` maps their org ids (hex) to partner ids."""
+    def upsert_figures(self, figures: BatchFigures) -> None:
+        """Add figures to the rollups."""
+        raise NotImplementedError
+
+    def add_user_weeks(self, weeks: list[UserWeek]) -> None:
+        """Insert those of `weeks` (of the counted batch's customers) not stored yet."""
         raise NotImplementedError
 
     def earlier_legs(self) -> str:
@@ -299,10 +307,18 @@ class _SqliteLegStore(_LegStore):
         super().narrow_to_later_calls()
         self._earlier = f'(SELECT * FROM "{self.legs}" WHERE id <= {self._before} AND {_IN_LATER_CALLS})'
 
-    def upsert_figures(self, figures: BatchFigures, partners: dict[str, int]) -> None:
+    def upsert_figures(self, figures: BatchFigures) -> None:
+        partners = self.partners
         self.cursor.executemany(
             _upsert_rollups("VALUES (" + ", ".join(["%s"] * (len(_BUCKET) + 1 + len(ROLLUP_FIGURES))) + ")"),
             [(org, partners[org], *bucket, *values) for org, *bucket, values in figures.buckets],
+        )
+
+    def add_user_weeks(self, weeks: list[UserWeek]) -> None:
+        partners = self.partners
+        self.cursor.executemany(
+            _insert_user_weeks("VALUES (%s, %s, %s, %s)"),
+            [(org, partners[org], week, user) for org, week, user in weeks],
         )
 
     def earlier_legs(self) -> str:
@@ -407,7 +423,8 @@ class _PostgresLegStore(_LegStore):
         )
         return True
 
-    def upsert_figures(self, figures: BatchFigures, partners: dict[str, int]) -> None:
+    def upsert_figures(self, figures: BatchFigures) -> None:
+        partners = self.partners
         bucket = ("org_id uuid", "partner_id integer", "location_id uuid", "day date", "endpoint_type text")
         self._stage(
             "counted_buckets",
@@ -415,6 +432,15 @@ class _PostgresLegStore(_LegStore):
             ((org, partners[org], *rest, *values) for org, *rest, values in figures.buckets),
         )
         self.cursor.execute(_upsert_rollups("SELECT * FROM counted_buckets"))
+
+    def add_user_weeks(self, weeks: list[UserWeek]) -> None:
+        partners = self.partners
+        self._stage(
+            "batch_weeks",
+            ("org_id uuid", "partner_id integer", "week_on date", "user_id text"),
+            ((org, partners[org], week, user) for org, week, user in weeks),
+        )
+        self.cursor.execute(_insert_user_weeks(f"SELECT * FROM batch_weeks AS active WHERE NOT {_known_week()}"))
 
     def _stage(self, name: str, columns: Sequence[str], rows: Iterable[tuple[DbValue, ...]]) -> None:
         """A temporary table of these columns holding `rows`, copied in."""
@@ -471,7 +497,7 @@ class _PostgresLegStore(_LegStore):
         self.cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {select}")
 
     def done(self) -> None:
-        staged = ("stage_legs", "batch_orgs", "placed_calls", "later_calls", "counted_buckets")
+        staged = ("stage_legs", "batch_orgs", "placed_calls", "later_calls", "counted_buckets", "batch_weeks")
         self.cursor.execute(f"DROP TABLE IF EXISTS {', '.join(staged)}")
 
 
@@ -637,13 +663,25 @@ def _add_user_weeks(store: _LegStore, legs: str) -> None:
     )
     if store.skip_known_weeks:
         active = f"SELECT * FROM (SELECT DISTINCT * FROM ({active}) AS legs) AS active WHERE NOT {_known_week()}"
-    store.cursor.execute(
-        f'INSERT INTO "{CallingUserWeek._meta.db_table}" (org_id, partner_id, week_on, user_id) {active} '
+    store.cursor.execute(_insert_user_weeks(active))
+
+
+def _insert_user_weeks(source: str) -> str:
+    """The statement inserting `source` (rows of org_id, partner_id, week_on, user_id) into
+    CallingUserWeek, leaving out the stored ones."""
+    return (
+        f'INSERT INTO "{CallingUserWeek._meta.db_table}" (org_id, partner_id, week_on, user_id) {source} '
         "ON CONFLICT (org_id, week_on, user_id) DO NOTHING"
     )
 
 
-def append_leg_rows(*, region: str, rows: Sequence[LegRow], counted: Counted | None = None) -> AppendResult:
+def append_leg_rows(
+    *,
+    region: str,
+    rows: Sequence[LegRow],
+    counted: Counted | None = None,
+    stored_weeks: StoredUserWeeks | None = None,
+) -> AppendResult:
     """Store the legs not stored before and fold exactly those into the rollups, in one
     transaction on the region's database. Each row must be a validated leg in the LegRow format,
     its partner taken from its customer (`leg_row`).
@@ -655,7 +693,8 @@ def append_leg_rows(*, region: str, rows: Sequence[LegRow], counted: Counted | N
 
     `counted`, when given, returns what the rows add to the rollups if every one is new
     (calling.batch_figures.count_batch, counted beside the writing): a batch of new legs then
-    adds those figures instead of grouping its legs in SQL."""
+    adds those figures instead of grouping its legs in SQL, and inserts the batch's user weeks but
+    those `stored_weeks` knows (which learns this batch's once it commits)."""
     if not rows:
         return AppendResult(accepted=0, duplicates=0)
     with region_atomic(region) as alias:
@@ -671,7 +710,11 @@ def append_leg_rows(*, region: str, rows: Sequence[LegRow], counted: Counted | N
             if store.counted:
                 if store.placed_later:
                     _roll_up_calls(store)
-                _add_user_weeks(store, store.batch_legs)
+                weeks = store.user_weeks if stored_weeks is None else stored_weeks.unknown(store.user_weeks)
+                if weeks:
+                    store.add_user_weeks(weeks)
+                    if stored_weeks is not None:
+                        stored_weeks.add_once_committed(weeks, using=alias)
             elif accepted:
                 _roll_up(store)
             store.done()

@@ -23,6 +23,7 @@ from accounts.roles import Permission
 from accounts.scope import NO_ADMIN, Scope
 from calling.batch_figures import Counted
 from calling.services import LEG_COLUMNS, LegRow, append_leg_rows
+from calling.stored_weeks import StoredUserWeeks
 from customers.models import Customer
 from customers.services import CustomerConflict, record_admin_activity, refresh_statuses, upsert_customer
 from inventory.models import Location
@@ -318,12 +319,16 @@ def _checked_legs(chunk: Sequence[Item], tally: _Tally) -> list[CheckedLeg]:
 
 
 def _ingest_call_legs(
-    chunk: Sequence[Item], directory: _Directory, tally: _Tally, counted: Counted | None = None
+    chunk: Sequence[Item],
+    directory: _Directory,
+    tally: _Tally,
+    counted: Counted | None = None,
+    stored_weeks: StoredUserWeeks | None = None,
 ) -> None:
     """Call legs: every row validated and its customer resolved first, then one bulk append per
     region (calling.services.append_leg_rows: deduplicated on leg id, rollups in the same
     transaction), with the region's part of what the chunk's checked legs add to the rollups if
-    all are new, where that was `counted` ahead."""
+    all are new, where that was `counted` ahead, and the user weeks `stored_weeks` knows left out."""
     legs = _checked_legs(chunk, tally)
     orgs = {org_hex: uuid.UUID(org_hex) for org_hex in {leg.org_hex for leg in legs}}
     directory.load(orgs.values())
@@ -351,7 +356,7 @@ def _ingest_call_legs(
         # Legs that name their site were counted without it (the reading process cannot look
         # sites up): their region's rollups are derived in SQL.
         of_region = None if counted is None or region in named else _of_orgs(counted, {str(row[0]) for row in rows})
-        result = append_leg_rows(region=region, rows=rows, counted=of_region)
+        result = append_leg_rows(region=region, rows=rows, counted=of_region, stored_weeks=stored_weeks)
         tally.accepted += result.accepted
         tally.duplicates += result.duplicates
 
@@ -369,6 +374,7 @@ def ingest_batch(
     source: str = "api",
     chunk_size: int = CHUNK_ROWS,
     counted: Counted | None = None,
+    stored_weeks: StoredUserWeeks | None = None,
 ) -> BatchResult:
     """Ingest one batch of rows (from ingest.formats readers) of one kind for the scope.
 
@@ -381,7 +387,8 @@ def ingest_batch(
 
     `counted`, for call legs read ahead (ingest.read_ahead), returns what the batch's checked
     legs add to the rollups if they are all new (calling.batch_figures); it applies when the
-    batch is one chunk.
+    batch is one chunk. `stored_weeks`, kept by a caller that ingests batch after batch, spares
+    each batch the user weeks the earlier ones stored (calling.stored_weeks).
 
     Raises NotAllowed without the INGEST permission (for a token: its `ingest` scope), and
     ValueError for an unknown kind."""
@@ -394,7 +401,7 @@ def ingest_batch(
         counted = None  # counted for the whole batch, not for one of its chunks
     for chunk in _chunks(rows, chunk_size):
         if kind == "call-legs":
-            _ingest_call_legs(chunk, directory, tally, counted)
+            _ingest_call_legs(chunk, directory, tally, counted, stored_weeks)
         elif kind == "customers":
             _ingest_customers(scope, chunk, directory, tally)
         elif kind == "admin-activity":

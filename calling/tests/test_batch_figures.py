@@ -99,3 +99,22 @@ def test_buckets_come_in_the_order_of_the_rollups_unique_index():
         (ORG, "2026-01-06", NO_SITE, "audio"),
         ("b" * 32, "2026-01-05", NO_SITE, "audio"),
     ]
+
+
+def test_user_weeks_are_each_user_once_per_week_starting_sunday_and_legs_without_a_user_have_none():
+    figures = count_batch(
+        [
+            (ORG, values("a", "call-1", "2026-01-03 23:59:59", user_id="u1")),  # Saturday: week of Dec 28
+            (ORG, values("b", "call-2", "2026-01-04 00:00:00", user_id="u1")),  # Sunday: a new week
+            (ORG, values("c", "call-3", "2026-01-10 12:00:00", user_id="u1")),  # the next Saturday
+            (ORG, values("d", "call-4", "2026-01-05 08:00:00", user_id="")),
+            ("b" * 32, values("e", "call-5", "2026-01-05 08:00:00", user_id="u1")),
+        ]
+    )
+    assert figures is not None
+    assert figures.user_weeks == [
+        (ORG, "2025-12-28", "u1"),
+        (ORG, "2026-01-04", "u1"),
+        ("b" * 32, "2026-01-04", "u1"),
+    ]
+    assert figures.of_orgs({"b" * 32}).user_weeks == [("b" * 32, "2026-01-04", "u1")]

@@ -1,6 +1,7 @@
 """Property: however legs arrive (duplicates, out of order, late, split into any batches), the
 incrementally kept rollups equal a recomputation from the raw legs, whether a batch's rollup
-changes are derived in SQL or counted ahead in Python (as the command's reading process does)."""
+changes are derived in SQL or counted ahead in Python (as the command's reading process does),
+and whether or not a run's earlier batches spare the later ones their stored user weeks."""
 
 import datetime as dt
 import itertools
@@ -14,6 +15,7 @@ from calling.batch_figures import count_batch
 from calling.models import CallDailyRollup, CallingUserWeek, CallLeg
 from calling.rules import CallLegRecord
 from calling.services import AppendResult, append_call_legs, append_leg_rows, leg_row, recompute_rollups
+from calling.stored_weeks import StoredUserWeeks
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 
@@ -77,26 +79,37 @@ def snapshot() -> dict[str, list[tuple[object, ...]]]:
     return result
 
 
-def append(batch: list[CallLegRecord], counted_ahead: bool) -> AppendResult:
+def append(batch: list[CallLegRecord], counted_ahead: bool, stored_weeks: StoredUserWeeks | None) -> AppendResult:
     if not counted_ahead:
         return append_call_legs(region="EU", legs=batch)
     rows = [leg_row(leg, ORGS[leg.org_id]) for leg in batch]
     figures = count_batch((str(row[0]), row[2:]) for row in rows)  # None if a leg id repeats
-    return append_leg_rows(region="EU", rows=rows, counted=None if figures is None else lambda: figures)
+    counted = None if figures is None else lambda: figures
+    return append_leg_rows(region="EU", rows=rows, counted=counted, stored_weeks=stored_weeks)
 
 
-@pytest.mark.parametrize("counted_ahead", [False, True], ids=["derived in SQL", "counted ahead"])
+@pytest.mark.parametrize(
+    ("counted_ahead", "weeks_remembered"),
+    [(False, False), (True, False), (True, True)],
+    ids=["derived in SQL", "counted ahead", "counted ahead, stored user weeks remembered"],
+)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=batches())
 def test_incremental_rollups_equal_a_recomputation_from_the_raw_legs(
-    counted_ahead: bool, batches: list[list[CallLegRecord]]
+    counted_ahead: bool,
+    weeks_remembered: bool,
+    batches: list[list[CallLegRecord]],
+    django_capture_on_commit_callbacks,
 ):
     for model in (CallLeg, CallDailyRollup, CallingUserWeek):
         model.objects.using(EU).all().delete()
 
+    stored_weeks = StoredUserWeeks() if weeks_remembered else None
     accepted = duplicates = 0
     for batch in batches:
-        result = append(batch, counted_ahead)
+        # The test's transaction never commits: each batch's commit callbacks run as a commit's would.
+        with django_capture_on_commit_callbacks(using=EU, execute=True):
+            result = append(batch, counted_ahead, stored_weeks)
         accepted += result.accepted
         duplicates += result.duplicates
     incremental = snapshot()

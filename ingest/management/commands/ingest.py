@@ -17,6 +17,7 @@ from django.db import connections
 from accounts.models import Admin, PartnerOrg
 from accounts.roles import Permission
 from accounts.scope import NotAllowed, Scope, partner_wide, scope_for
+from calling.stored_weeks import StoredUserWeeks
 from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.read_ahead import ReadAhead
 from ingest.services import ingest_batch, rolled_back
@@ -227,6 +228,7 @@ class Command(BaseCommand):
                 # starts once a fifth of a batch is read rather than a whole one, and the reading
                 # stays ahead of it from there (docs/benchmarks.md).
                 first_batch = batch_size // 5 if kind == "call-legs" else batch_size
+                stored_weeks = StoredUserWeeks()
                 with (
                     ReadAhead(source, batch_size, first_batch) as batches,
                     rolled_back() if whole_file else nullcontext(),
@@ -240,6 +242,7 @@ class Command(BaseCommand):
                                 source="cli",
                                 chunk_size=batch_size,
                                 counted=counted,
+                                stored_weeks=stored_weeks,
                             )
                         rows += result.rows
                         accepted += result.accepted
