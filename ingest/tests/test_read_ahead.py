@@ -5,6 +5,8 @@ import io
 import json
 import multiprocessing
 import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -181,3 +183,33 @@ class DyingSource:
 def test_a_reading_process_that_dies_stops_the_caller_with_its_exit_code():
     with pytest.raises(RuntimeError, match=r"stopped unexpectedly \(exit code 3\)"):
         read_all(DyingSource(), batch_size=10)
+
+
+# A process of its own: glibc's state in this one depends on what ran before.
+_LARGE_BLOCKS = """
+import ctypes, ctypes.util, django
+django.setup()
+from ingest.read_ahead import map_large_blocks
+
+class MallInfo2(ctypes.Structure):
+    names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+    _fields_ = [(name, ctypes.c_size_t) for name in names.split()]
+
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.mallinfo2.restype = MallInfo2
+fixed = map_large_blocks() if FIX else False
+# Freeing a large mapped block raises glibc's own threshold to its size, unless it is fixed
+gone = bytearray(24 * 1024 * 1024)  # below the 32 MB up to which glibc raises it
+del gone
+before = libc.mallinfo2().hblks
+block = bytearray(8 * 1024 * 1024)
+print(fixed, libc.mallinfo2().hblks - before)
+"""
+
+
+@pytest.mark.parametrize(("fix", "expected"), [(True, "True 1"), (False, "False 0")], ids=["fixed", "glibc's own"])
+def test_a_large_block_gets_a_mapping_of_its_own_even_after_a_larger_one_was_freed(fix: bool, expected: str):
+    done = subprocess.run(
+        [sys.executable, "-c", f"FIX = {fix}\n{_LARGE_BLOCKS}"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == expected.split()
