@@ -180,6 +180,12 @@ class _LegStore:
     # insert: most are stored already, and on PostgreSQL an insert that conflicts costs several
     # lookups; on SQLite the conflict check is the lookup, and the sorter costs more.
     skip_known_weeks = False
+    # Whether a counted batch inserts the user weeks its figures list (less those the run knows
+    # stored) rather than those of its stored legs: on PostgreSQL that spares grouping the legs
+    # again (one day: 0.40-0.48 s -> 0.12-0.24 s per 200,000 legs). On SQLite the time was the
+    # same either way, and a 10 M-leg run's peak memory grew by 59-64 MB over a 1 M-leg run's
+    # with it, against 14-22 MB without.
+    weeks_from_figures = False
 
     def __init__(self, cursor: CursorWrapper) -> None:
         self.cursor = cursor
@@ -188,6 +194,7 @@ class _LegStore:
         # whether some of its calls were placed in SQL all the same (`place_later_calls`).
         self.counted = False
         self.placed_later = False
+        self.batch_legs = ""
         # The highest leg row id before this batch's, where its legs were stored by row id.
         self._before = 0
         # Where the figures were counted: the batch's user weeks, and its customers' partners.
@@ -205,6 +212,7 @@ class _LegStore:
         that have earlier legs (few: those a batch boundary or a late leg split), narrowing
         `accepted` to their legs, and return those legs. Call with `accepted` and
         `earlier_legs()` naming the whole batch."""
+        self.batch_legs = self.accepted
         self.counted = True
         self.temporary("later_calls", f"SELECT DISTINCT org_id, call_id FROM {self.earlier_legs()} AS earlier")
         self.cursor.execute("SELECT org_id, call_id FROM later_calls")
@@ -314,13 +322,6 @@ class _SqliteLegStore(_LegStore):
             [(org, partners[org], *bucket, *values) for org, *bucket, values in figures.buckets],
         )
 
-    def add_user_weeks(self, weeks: list[UserWeek]) -> None:
-        partners = self.partners
-        self.cursor.executemany(
-            _insert_user_weeks("VALUES (%s, %s, %s, %s)"),
-            [(org, partners[org], week, user) for org, week, user in weeks],
-        )
-
     def earlier_legs(self) -> str:
         return self._earlier
 
@@ -349,6 +350,7 @@ class _PostgresLegStore(_LegStore):
     code_point = '"C"'
     merge_changes = True
     skip_known_weeks = True
+    weeks_from_figures = True
 
     def __init__(self, cursor: CursorWrapper) -> None:
         super().__init__(cursor)
@@ -693,8 +695,8 @@ def append_leg_rows(
 
     `counted`, when given, returns what the rows add to the rollups if every one is new
     (calling.batch_figures.count_batch, counted beside the writing): a batch of new legs then
-    adds those figures instead of grouping its legs in SQL, and inserts the batch's user weeks but
-    those `stored_weeks` knows (which learns this batch's once it commits)."""
+    adds those figures instead of grouping its legs in SQL, and on PostgreSQL inserts the user
+    weeks they list but those `stored_weeks` knows (which learns this batch's once it commits)."""
     if not rows:
         return AppendResult(accepted=0, duplicates=0)
     with region_atomic(region) as alias:
@@ -710,8 +712,9 @@ def append_leg_rows(
             if store.counted:
                 if store.placed_later:
                     _roll_up_calls(store)
-                weeks = store.user_weeks if stored_weeks is None else stored_weeks.unknown(store.user_weeks)
-                if weeks:
+                if not store.weeks_from_figures:
+                    _add_user_weeks(store, store.batch_legs)
+                elif weeks := store.user_weeks if stored_weeks is None else stored_weeks.unknown(store.user_weeks):
                     store.add_user_weeks(weeks)
                     if stored_weeks is not None:
                         stored_weeks.add_once_committed(weeks, using=alias)
