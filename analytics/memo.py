@@ -11,7 +11,6 @@ every request; the least recently used go first), and the shared cache (Redis in
 carries them between processes, so what one web process or the worker worked out (see
 tasks.py) the others load in a few tens of milliseconds instead of working it out again."""
 
-import gc
 import hashlib
 import logging
 import pickle
@@ -23,6 +22,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 
+from partnerhub.collector import collector_paused
 from subscriptions.models import LicenseDataChange
 
 T = TypeVar("T")
@@ -55,13 +55,8 @@ def _shared_set(key: str, packed: bytes) -> None:
 def _unpacked(packed: bytes) -> Any:
     # Unpickling some 100k small objects sets off the cyclic collector many times over, for
     # nothing (a fresh tree has no garbage): twice as fast with it paused.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return pickle.loads(zlib.decompress(packed))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class RegionMemo:

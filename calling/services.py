@@ -234,7 +234,7 @@ class _LegStore:
         (placed in SQL)."""
         figures = counted()
         if later:
-            figures = figures.without_calls((str(row[0]), row[2:]) for row in later)
+            figures = figures.without_calls(later)
         self.partners = _partners(rows)
         self.user_weeks = figures.user_weeks
         self.upsert_figures(figures)

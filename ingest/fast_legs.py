@@ -21,7 +21,7 @@ import msgspec
 
 from calling.models import Direction, EndpointType, Feature, Media, QueueOutcome
 from calling.rules import MAX_ID_LENGTH, MAX_SECONDS, CallLegRecord
-from calling.services import leg_values, stored_moment
+from calling.services import leg_row, stored_moment
 
 from .validation import CLOCK_SKEW, EARLIEST_CALL
 
@@ -47,6 +47,8 @@ for _literal, _choices in (
 
 # Values per cache before it starts over: memory stays flat however many customers a file names.
 _CACHE = 50_000
+# How a UTC time spelled as stored but for its "T" may end, after its seconds and their fraction.
+_UTC_SUFFIXES = frozenset({"+00:00", "Z"})
 # Lines between two readings of the clock for the "no later than tomorrow" check.
 _CLOCK_EVERY = 10_000
 
@@ -75,32 +77,51 @@ class _LegLine(msgspec.Struct, forbid_unknown_fields=True):
     queue_wait_seconds: _Seconds | None = None
 
 
+# The partner slot of a leg row checked without knowing its customer's partner: the writer
+# fills it in (ingest.services).
+UNKNOWN_PARTNER = 0
+
+
 class CheckedLeg(msgspec.Struct, gc=False):
-    """A valid call leg and its line, ready to store once its customer is resolved: `values`
-    are the leg row's columns after org_id and partner_id (calling.services.LEG_COLUMNS), the
-    location (values[2]) still None when the leg names its location instead.
+    """A valid call leg and its line, ready to store once its customer is resolved: `row` is the
+    leg row (calling.services.LEG_COLUMNS), its partner id the one the checking was told
+    (UNKNOWN_PARTNER if none) and its location (row[4]) still None when the leg names its
+    location instead.
 
     Not tracked by the cyclic garbage collector (it holds only plain values, never itself):
     with 50,000 of them made at once, the collections they would trigger cost more than
     decoding them (ingest.read_ahead)."""
 
     line: int
-    org_hex: str  # the customer's org id as 32 hex digits, as the leg row stores it
-    values: tuple[Any, ...]  # Any: the column values, as calling.services.LegRow holds them
+    row: tuple[Any, ...]  # Any: the column values, as calling.services.LegRow holds them
     location_name: str = ""
     org_label: str = "org_id"  # what the sender calls the org id field, for a refusal's message
 
+    @property
+    def org_hex(self) -> str:
+        """The customer's org id as 32 hex digits, as the leg row stores it."""
+        return str(self.row[0])
+
+    def of_partner(self, partner_id: int) -> None:
+        """Make the row that of a leg of a customer of this partner."""
+        if self.row[1] != partner_id:
+            self.row = (self.row[0], partner_id, *self.row[2:])
+
     @classmethod
     def of_record(
-        cls, line: int, leg: CallLegRecord, values: Mapping[str, object], labels: Mapping[str, str] | None
+        cls,
+        line: int,
+        leg: CallLegRecord,
+        values: Mapping[str, object],
+        labels: Mapping[str, str] | None,
+        partner_id: int = UNKNOWN_PARTNER,
     ) -> "CheckedLeg":
         """A leg the full validator accepted; `values` are the row's raw fields (for its
         location name), `labels` the sender's names of our fields (None: our own names)."""
         name = values.get("location_name")
         return cls(
             line=line,
-            org_hex=leg.org_id.hex,
-            values=leg_values(leg),
+            row=leg_row(leg, partner_id),
             location_name=name.strip().casefold() if leg.location_id is None and isinstance(name, str) else "",
             org_label=(labels or {}).get("org_id", "org_id"),
         )
@@ -125,7 +146,8 @@ _NULLABLE = tuple(
 class FastLegs:
     """Turns NDJSON lines or rows of fields into CheckedLegs, or declines them (None)."""
 
-    def __init__(self) -> None:
+    def __init__(self, partner_id: int = UNKNOWN_PARTNER) -> None:
+        self._partner_id = partner_id
         self._uuids: dict[str, str | None] = {}
         self._lines = 0
         self._latest = self._clock()
@@ -203,8 +225,9 @@ class FastLegs:
         name = leg.location_name
         return CheckedLeg(
             line=line,
-            org_hex=org_hex,
-            values=(
+            row=(
+                org_hex,
+                self._partner_id,
                 leg_id,
                 call_id,
                 location_hex,
@@ -228,8 +251,9 @@ class FastLegs:
 
     def _moment(self, text: str) -> str | None:
         """The stored form of an aware ISO 8601 time from 2000 to tomorrow, or None."""
+        text = text.strip()
         try:
-            moment = datetime.fromisoformat(text.strip())
+            moment = datetime.fromisoformat(text)
         except ValueError:
             return None
         # fromisoformat gives a fixed offset or none, never a zone without one.
@@ -241,6 +265,22 @@ class FastLegs:
         if not EARLIEST_CALL <= moment <= self._latest:
             return None
         if moment.tzinfo is UTC:
-            # The usual case, in one call: the stored form followed by "+00:00".
-            return moment.isoformat(" ")[:-6]
+            return _utc_text(text, moment)
         return stored_moment(moment)
+
+
+def _utc_text(text: str, moment: datetime) -> str:
+    """The stored form of `moment`, read from `text` (UTC): cut from the text when it is already
+    spelled that way but for the "T" and the offset, as most senders write times (a fifth of
+    the time formatting takes: about 0.3 against 1.5 µs)."""
+    end = 26 if moment.microsecond else 19
+    if (
+        text[end:] in _UTC_SUFFIXES
+        and text[10] in "T "
+        and text[4] == text[7] == "-"
+        and text[13] == text[16] == ":"
+        and (end == 19 or text[19] == ".")
+    ):
+        return f"{text[:10]} {text[11:end]}"
+    # The stored form followed by "+00:00".
+    return moment.isoformat(" ")[:-6]

@@ -33,9 +33,10 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from calling.batch_figures import BatchFigures, Counted, count_batch
+from calling.batch_figures import BatchFigures, Counted, count_new_legs
+from partnerhub.collector import collector_paused
 
-from .fast_legs import CheckedLeg
+from .fast_legs import UNKNOWN_PARTNER, CheckedLeg
 from .formats import Item
 from .services import checked_call_legs
 from .sources import RowSource
@@ -70,7 +71,7 @@ def map_large_blocks() -> bool:
     return bool(libc.mallopt(_M_MMAP_THRESHOLD, MAPPED_FROM) and libc.mallopt(_M_TRIM_THRESHOLD, TRIMMED_FROM))
 
 
-def _read(source: RowSource, batch_size: int, first_batch: int, out: Connection) -> None:
+def _read(source: RowSource, batch_size: int, first_batch: int, partner_id: int, out: Connection) -> None:
     """The child: send each batch as (checked legs, other items, whether its legs are counted),
     then its counted figures if they are, and at the end the ignored columns."""
     # Ctrl-C reaches the whole process group: the command stops us, one traceback is enough.
@@ -78,17 +79,15 @@ def _read(source: RowSource, batch_size: int, first_batch: int, out: Connection)
     try:
         items: Iterator[Item] = iter(source)
         if source.kind == "call-legs":
-            items = checked_call_legs(items)
+            items = checked_call_legs(items, partner_id)
         size = first_batch
-        while batch := list(islice(items, size)):
-            size = min(size * 2, batch_size)
-            legs = [item for item in batch if isinstance(item, CheckedLeg)]
-            others = [item for item in batch if not isinstance(item, CheckedLeg)] if len(legs) < len(batch) else []
-            # The legs first, so that the writing starts while their figures are counted.
-            countable = bool(legs) and len({leg.values[0] for leg in legs}) == len(legs)
-            out.send((_BATCH, _encode(legs), pickle.dumps(others, protocol=pickle.HIGHEST_PROTOCOL), countable))
-            if countable:
-                out.send((_COUNTED, _encode(count_batch((leg.org_hex, leg.values) for leg in legs))))
+        while True:
+            # A batch's tens of thousands of rows and figures are freed as a whole once sent.
+            with collector_paused():
+                if not (batch := list(islice(items, size))):
+                    break
+                size = min(size * 2, batch_size)
+                _send_batch(batch, out)
         out.send((_END, source.ignored_columns))
     except Exception as error:  # whatever stopped the reading is the parent's to raise
         try:
@@ -97,6 +96,16 @@ def _read(source: RowSource, batch_size: int, first_batch: int, out: Connection)
             out.send((_FAILED, RuntimeError(f"{type(error).__name__}: {error}")))
     finally:
         out.close()
+
+
+def _send_batch(batch: list[Item], out: Connection) -> None:
+    legs = [item for item in batch if isinstance(item, CheckedLeg)]
+    others = [item for item in batch if not isinstance(item, CheckedLeg)] if len(legs) < len(batch) else []
+    # The legs first, so that the writing starts while their figures are counted.
+    countable = bool(legs) and len({leg.row[2] for leg in legs}) == len(legs)
+    out.send((_BATCH, _encode(legs), pickle.dumps(others, protocol=pickle.HIGHEST_PROTOCOL), countable))
+    if countable:
+        out.send((_COUNTED, _encode(count_new_legs(leg.row for leg in legs))))
 
 
 class ReadBatch(NamedTuple):
@@ -112,13 +121,21 @@ class ReadAhead:
     """The batches of a RowSource, read in a child process one batch ahead of the caller, which
     the `with` block owns: leaving it stops the child, however the block ends.
 
-    For call legs a batch holds the rejected lines, then the checked legs in line order; other
+    For call legs a batch holds the rejected lines, then the checked legs in line order, their
+    rows those of legs of `partner_id`'s customers (ingest.fast_legs.CheckedLeg); other
     kinds' items keep their order. With `first_batch`, the first batch holds that many rows and
     each next one twice as many, up to `batch_size`. Once the batches are all read,
     `ignored_columns` holds what the source could not use."""
 
-    def __init__(self, source: RowSource, batch_size: int, first_batch: int | None = None) -> None:
+    def __init__(
+        self,
+        source: RowSource,
+        batch_size: int,
+        first_batch: int | None = None,
+        partner_id: int = UNKNOWN_PARTNER,
+    ) -> None:
         self._source = source
+        self._partner_id = partner_id
         self._batch_size = batch_size
         self._first_batch = min(first_batch or batch_size, batch_size)
         self.ignored_columns: list[str] = []
@@ -136,7 +153,9 @@ class ReadAhead:
         sys.stdout.flush()
         sys.stderr.flush()
         self._child = context.Process(
-            target=_read, args=(self._source, self._batch_size, self._first_batch, sender), daemon=True
+            target=_read,
+            args=(self._source, self._batch_size, self._first_batch, self._partner_id, sender),
+            daemon=True,
         )
         # Frozen, what the child inherits is never collected there: no finaliser of an object of
         # ours (a database cursor left for the collector) runs in the child, on our connections.

@@ -39,7 +39,7 @@ from subscriptions.services import (
 )
 
 from .activity import BATCH_ACTION
-from .fast_legs import CheckedLeg, FastLegs
+from .fast_legs import UNKNOWN_PARTNER, CheckedLeg, FastLegs
 from .formats import BadLine, Item, Row
 from .validation import KINDS, PARSERS, Parsed, RowInvalid, describe
 
@@ -168,13 +168,18 @@ def _parsed(
             yield item, parsed
 
 
-def checked_call_legs(items: Iterable[Item]) -> Iterator[CheckedLeg | BadLine]:
-    """Call-leg items with every readable row validated: a CheckedLeg, or a BadLine carrying why
-    it is rejected: through the fast path where it vouches for the row, else the full validator.
-    Needs no database, so the command's reading process does it (ingest.read_ahead) and the
-    validation of CSV and of the Webex layout overlaps the writing too."""
-    fast = FastLegs()
+def checked_call_legs(items: Iterable[Item], partner_id: int = UNKNOWN_PARTNER) -> Iterator[CheckedLeg | BadLine]:
+    """Call-leg items with every readable row validated: a CheckedLeg, its row that of a leg of
+    a customer of `partner_id`, or a BadLine carrying why it is rejected: through the fast path
+    where it vouches for the row, else the full validator. Needs no database, so the command's
+    reading process does it (ingest.read_ahead) and the validation of CSV and of the Webex
+    layout overlaps the writing too."""
+    fast = FastLegs(partner_id)
     for item in items:
+        if isinstance(item, CheckedLeg):  # checked by the NDJSON reader's fast path
+            item.of_partner(partner_id)
+            yield item
+            continue
         if not isinstance(item, Row):
             yield item
             continue
@@ -186,7 +191,7 @@ def checked_call_legs(items: Iterable[Item]) -> Iterator[CheckedLeg | BadLine]:
         if isinstance(parsed, str):
             yield BadLine(item.line, parsed)
         else:
-            yield CheckedLeg.of_record(item.line, parsed.record, item.values, item.labels)
+            yield CheckedLeg.of_record(item.line, parsed.record, item.values, item.labels, partner_id)
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -306,11 +311,12 @@ def _location_ids(region: str, wanted: set[tuple[uuid.UUID, str]]) -> dict[tuple
     return found
 
 
-def _checked_legs(chunk: Sequence[Item], tally: _Tally) -> list[CheckedLeg]:
+def _checked_legs(chunk: Sequence[Item], tally: _Tally, partner_id: int) -> list[CheckedLeg]:
     """The valid legs of a chunk, in its order (of two legs with one leg id, the earlier is the
-    one stored); the invalid and unreadable ones are rejected on the way."""
+    one stored), as legs of the partner's customers; the invalid and unreadable ones are
+    rejected on the way."""
     legs: list[CheckedLeg] = []
-    for item in checked_call_legs(chunk):
+    for item in checked_call_legs(chunk, partner_id):
         if isinstance(item, BadLine):
             tally.reject(item.line, item.error)
         else:
@@ -329,21 +335,27 @@ def _ingest_call_legs(
     region (calling.services.append_leg_rows: deduplicated on leg id, rollups in the same
     transaction), with the region's part of what the chunk's checked legs add to the rollups if
     all are new, where that was `counted` ahead, and the user weeks `stored_weeks` knows left out."""
-    legs = _checked_legs(chunk, tally)
-    orgs = {org_hex: uuid.UUID(org_hex) for org_hex in {leg.org_hex for leg in legs}}
+    # Rows are checked as legs of the scope's partner's customers (the command's reading
+    # process does that already), which most of all a scope sees are: only the rows of a customer
+    # seen through a grant from another partner are made again.
+    legs = _checked_legs(chunk, tally, directory.scope.partner_id)
+    orgs = {org_hex: uuid.UUID(org_hex) for org_hex in {leg.row[0] for leg in legs}}
     directory.load(orgs.values())
     customers = {org_hex: directory.get(org_id) for org_hex, org_id in orgs.items()}
     by_region: dict[str, list[LegRow]] = defaultdict(list)
     named: dict[str, list[tuple[int, uuid.UUID, str]]] = defaultdict(list)
     for leg in legs:
-        customer = customers[leg.org_hex]
+        row = leg.row
+        customer = customers[row[0]]
         if customer is None:
-            tally.reject(leg.line, _not_yours(orgs[leg.org_hex], leg.org_label))
+            tally.reject(leg.line, _not_yours(orgs[row[0]], leg.org_label))
             continue
+        if row[1] != customer.partner_id:
+            row = (row[0], customer.partner_id, *row[2:])
         region_rows = by_region[customer.region]
-        region_rows.append((leg.org_hex, customer.partner_id, *leg.values))
+        region_rows.append(row)
         if leg.location_name:
-            named[customer.region].append((len(region_rows) - 1, orgs[leg.org_hex], leg.location_name))
+            named[customer.region].append((len(region_rows) - 1, orgs[row[0]], leg.location_name))
     for region, positions in named.items():
         region_rows = by_region[region]
         ids = _location_ids(region, {(org_id, name) for _, org_id, name in positions})

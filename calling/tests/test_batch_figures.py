@@ -30,7 +30,12 @@ def values(leg_id: str, call_id: str, started_at: str, **changes: object) -> tup
     return tuple((leg | changes).values())
 
 
-def by_bucket(legs: list[tuple[str, tuple[object, ...]]]) -> dict[tuple[str, ...], dict[str, int]]:
+def row(org: str, leg_id: str, call_id: str, started_at: str, **changes: object) -> tuple[object, ...]:
+    """A leg row (calling.services.LEG_COLUMNS) of a customer of partner 1."""
+    return (org, 1, *values(leg_id, call_id, started_at, **changes))
+
+
+def by_bucket(legs: list[tuple[object, ...]]) -> dict[tuple[str, ...], dict[str, int]]:
     figures = count_batch(legs)
     assert figures is not None
     return {tuple(bucket[:5]): dict(zip(ROLLUP_FIGURES, bucket[5], strict=True)) for bucket in figures.buckets}
@@ -39,8 +44,8 @@ def by_bucket(legs: list[tuple[str, tuple[object, ...]]]) -> dict[tuple[str, ...
 def test_a_call_counts_once_in_the_day_of_its_earliest_leg_wherever_that_leg_comes_in_the_batch():
     counted = by_bucket(
         [
-            (ORG, values("b", "call-1", "2026-01-04 00:00:01", feature="call_queue", queue_outcome="answered")),
-            (ORG, values("a", "call-1", "2026-01-03 23:59:59", transferred=True, queue_wait_seconds=5)),
+            row(ORG, "b", "call-1", "2026-01-04 00:00:01", feature="call_queue", queue_outcome="answered"),
+            row(ORG, "a", "call-1", "2026-01-03 23:59:59", transferred=True, queue_wait_seconds=5),
         ]
     )
     saturday, sunday = (ORG, NO_SITE, "2026-01-03", "app", "audio"), (ORG, NO_SITE, "2026-01-04", "app", "audio")
@@ -60,10 +65,10 @@ def test_a_call_counts_once_in_the_day_of_its_earliest_leg_wherever_that_leg_com
 def test_quality_counts_measured_legs_and_those_past_a_threshold():
     counted = by_bucket(
         [
-            (ORG, values("a", "c1", "2026-01-05 10:00:00", jitter_ms=150.0)),
-            (ORG, values("b", "c2", "2026-01-05 10:00:00", jitter_ms=150.01)),
-            (ORG, values("c", "c3", "2026-01-05 10:00:00", loss_pct=5.01, latency_ms=None)),
-            (ORG, values("d", "c4", "2026-01-05 10:00:00")),
+            row(ORG, "a", "c1", "2026-01-05 10:00:00", jitter_ms=150.0),
+            row(ORG, "b", "c2", "2026-01-05 10:00:00", jitter_ms=150.01),
+            row(ORG, "c", "c3", "2026-01-05 10:00:00", loss_pct=5.01, latency_ms=None),
+            row(ORG, "d", "c4", "2026-01-05 10:00:00"),
         ]
     )
     [figures] = counted.values()
@@ -77,17 +82,17 @@ def test_quality_counts_measured_legs_and_those_past_a_threshold():
 
 def test_a_batch_that_repeats_a_leg_id_is_left_to_the_database():
     leg = values("a", "c1", "2026-01-05 10:00:00")
-    assert count_batch([(ORG, leg), ("b" * 32, leg)]) is None
+    assert count_batch([(ORG, 1, *leg), ("b" * 32, 1, *leg)]) is None
 
 
 def test_buckets_come_in_the_order_of_the_rollups_unique_index():
     site = "b" * 32
     legs = [
-        ("b" * 32, values("l1", "c1", "2026-01-05 09:00:00")),
-        (ORG, values("l2", "c2", "2026-01-06 09:00:00")),
-        (ORG, values("l3", "c3", "2026-01-05 09:00:00", location_id=site)),
-        (ORG, values("l4", "c4", "2026-01-05 09:00:00", media="video")),
-        (ORG, values("l5", "c5", "2026-01-05 09:00:00")),
+        row("b" * 32, "l1", "c1", "2026-01-05 09:00:00"),
+        row(ORG, "l2", "c2", "2026-01-06 09:00:00"),
+        row(ORG, "l3", "c3", "2026-01-05 09:00:00", location_id=site),
+        row(ORG, "l4", "c4", "2026-01-05 09:00:00", media="video"),
+        row(ORG, "l5", "c5", "2026-01-05 09:00:00"),
     ]
     figures = count_batch(legs)
     assert figures is not None
@@ -104,11 +109,11 @@ def test_buckets_come_in_the_order_of_the_rollups_unique_index():
 def test_user_weeks_are_each_user_once_per_week_starting_sunday_and_legs_without_a_user_have_none():
     figures = count_batch(
         [
-            (ORG, values("a", "call-1", "2026-01-03 23:59:59", user_id="u1")),  # Saturday: week of Dec 28
-            (ORG, values("b", "call-2", "2026-01-04 00:00:00", user_id="u1")),  # Sunday: a new week
-            (ORG, values("c", "call-3", "2026-01-10 12:00:00", user_id="u1")),  # the next Saturday
-            (ORG, values("d", "call-4", "2026-01-05 08:00:00", user_id="")),
-            ("b" * 32, values("e", "call-5", "2026-01-05 08:00:00", user_id="u1")),
+            row(ORG, "a", "call-1", "2026-01-03 23:59:59", user_id="u1"),  # Saturday: week of Dec 28
+            row(ORG, "b", "call-2", "2026-01-04 00:00:00", user_id="u1"),  # Sunday: a new week
+            row(ORG, "c", "call-3", "2026-01-10 12:00:00", user_id="u1"),  # the next Saturday
+            row(ORG, "d", "call-4", "2026-01-05 08:00:00", user_id=""),
+            row("b" * 32, "e", "call-5", "2026-01-05 08:00:00", user_id="u1"),
         ]
     )
     assert figures is not None

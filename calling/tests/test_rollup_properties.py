@@ -83,7 +83,7 @@ def append(batch: list[CallLegRecord], counted_ahead: bool, stored_weeks: Stored
     if not counted_ahead:
         return append_call_legs(region="EU", legs=batch)
     rows = [leg_row(leg, ORGS[leg.org_id]) for leg in batch]
-    figures = count_batch((str(row[0]), row[2:]) for row in rows)  # None if a leg id repeats
+    figures = count_batch(rows)  # None if a leg id repeats
     counted = None if figures is None else lambda: figures
     return append_leg_rows(region="EU", rows=rows, counted=counted, stored_weeks=stored_weeks)
 

@@ -21,7 +21,7 @@ EU = "region_eu"
 def append_counted(legs: list[CallLegRecord], stored_weeks: StoredUserWeeks) -> list[UserWeek]:
     """Append the legs as the command does, with their figures counted ahead; returns their user weeks."""
     rows = [leg_row(leg, PARTNER_ID) for leg in legs]
-    figures = count_batch((str(row[0]), row[2:]) for row in rows)
+    figures = count_batch(rows)
     assert figures is not None
     append_leg_rows(region="EU", rows=rows, counted=lambda: figures, stored_weeks=stored_weeks)
     return figures.user_weeks

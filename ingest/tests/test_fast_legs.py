@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calling.services import stored_moment
 from ingest import webex
 from ingest.fast_legs import CheckedLeg, FastLegs
 from ingest.formats import BadLine, CsvReader, NdjsonReader, Row
@@ -37,6 +38,13 @@ GOOD = {
     "queue_wait_seconds": 12,
 }
 
+
+def utc_spellings(moment: dt.datetime) -> list[str]:
+    """A UTC time in ISO 8601 spellings: "T" or a space, "+00:00" or "Z", with every precision."""
+    spelled = [moment.isoformat(sep, timespec) for sep in "T " for timespec in ("auto", "seconds", "milliseconds")]
+    return spelled + [text.replace("+00:00", "Z") for text in spelled]
+
+
 odd = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False), st.text(max_size=8))
 
 
@@ -60,6 +68,10 @@ moments = st.one_of(
     ),
     st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2200, 1, 1)).map(dt.datetime.isoformat),
     st.sampled_from(["2026-01-04T09:30:00Z", "2026-01-04 09:30:00.5+01:00", " 2026-01-04T09:30:00Z", "20260104T0930Z"]),
+    # UTC in the spellings the fast path cuts the stored form from, and near them.
+    st.datetimes(
+        min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2026, 1, 1), timezones=st.just(dt.UTC)
+    ).flatmap(lambda moment: st.sampled_from(utc_spellings(moment))),
     odd,
 )
 seconds = st.one_of(st.integers(-3, 2**31 + 3), st.floats(0, 100).map(round).map(float), odd)
@@ -205,6 +217,27 @@ def test_the_fields_fast_path_accepts_only_what_the_full_validator_accepts_and_s
         assert fast == full_validator(row)
 
 
+@pytest.mark.parametrize(
+    "started_at",
+    [
+        *utc_spellings(dt.datetime(2026, 1, 4, 9, 30, tzinfo=dt.UTC)),
+        *utc_spellings(dt.datetime(2026, 1, 4, 9, 30, 5, 120000, tzinfo=dt.UTC)),
+        "2026-01-04T09:30:05.000000+00:00",
+        "2026-01-04T09:30:05.1Z",
+        "2026-01-04T09:30:05,5+00:00",
+        "2026-01-04T09:30:05.1234567+00:00",
+        "20260104T093005.123+00:00",
+        "2026-01-04T09:30+00:00",
+        "2026-01-04T09:30:05-00:00",
+        "2026-01-04T10:30:05+01:00",
+    ],
+)
+def test_a_time_is_stored_as_its_naive_utc_text_however_it_is_spelled(started_at):
+    fast = FastLegs().check(1, json.dumps(GOOD | {"started_at": started_at}).encode())
+    assert fast is not None
+    assert fast.row[6] == stored_moment(dt.datetime.fromisoformat(started_at))
+
+
 def test_a_clean_csv_row_takes_the_fields_fast_path_with_the_values_the_full_validator_stores():
     fast = FastLegs().check_fields(1, GOOD_CELLS)
     assert fast is not None
@@ -246,7 +279,7 @@ def test_a_webex_record_takes_the_fields_fast_path_naming_its_org_column():
     fast = FastLegs().check_fields(1, values, webex.LABELS["org_id"])
     assert fast is not None
     assert fast.org_label == "Org UUID"
-    assert fast.values == full_validator(values).values
+    assert fast.row == full_validator(values).row
 
 
 csv_bodies = st.lists(

@@ -77,7 +77,7 @@ def test_each_batch_comes_with_what_its_checked_legs_add_to_the_rollups():
     assert [len(items) for items, _ in batches] == [4, 3]
     for items, figures in batches:
         legs = [item for item in items if isinstance(item, CheckedLeg)]
-        assert figures == count_batch((checked.org_hex, checked.values) for checked in legs)
+        assert figures == count_batch(checked.row for checked in legs)
     first = batches[0][1]
     assert first
     [(org, location, day, endpoint, media, figures)] = first.buckets
@@ -100,7 +100,7 @@ def test_a_failure_while_counting_is_raised_where_the_figures_are_awaited(monkey
     def fails(legs: object) -> None:
         raise ArithmeticError("cannot count these")
 
-    monkeypatch.setattr(read_ahead, "count_batch", fails)  # the forked reading process has it too
+    monkeypatch.setattr(read_ahead, "count_new_legs", fails)  # the forked reading process has it too
     with pytest.raises(ArithmeticError, match="cannot count these"), ReadAhead(ndjson_source(leg(1)), 10) as reader:  # type: ignore[arg-type]
         batch = next(iter(reader))
         assert batch.counted is not None
@@ -113,7 +113,7 @@ def test_rows_the_fast_path_declined_arrive_validated():
     [batch] = read_all(ndjson_source(body), batch_size=10)
     first, negative, broken = sorted(batch, key=by_line)
     assert isinstance(first, CheckedLeg)  # read by the full validator
-    assert first.values[6] == "outbound"
+    assert first.row[8] == "outbound"
     assert isinstance(negative, BadLine)
     assert "duration_seconds" in negative.error
     assert isinstance(broken, BadLine)
@@ -123,13 +123,20 @@ def test_checked_legs_come_back_with_their_values():
     [batch] = read_all(ndjson_source(leg(9) + b"\n"), batch_size=10)
     [checked] = batch
     assert isinstance(checked, CheckedLeg)
-    assert (checked.line, checked.org_hex, checked.values[:2], checked.values[4:6]) == (
+    assert (checked.line, checked.org_hex, checked.row[2:4], checked.row[6:8]) == (
         1,
         ORG.hex,
         ("leg-9", "call-4"),
         ("2026-01-04 09:30:00", 9),
     )
-    assert checked.values[9] == 1.5  # jitter_ms, still a float
+    assert checked.row[11] == 1.5  # jitter_ms, still a float
+
+
+def test_checked_legs_come_back_as_rows_of_the_partner_the_reader_was_told():
+    lines = [leg(1), leg(2, direction="OUTBOUND")]  # the fast path's, then the full validator's
+    with ReadAhead(ndjson_source(b"\n".join(lines) + b"\n"), 10, partner_id=7) as reader:  # type: ignore[arg-type]
+        [batch] = list(reader)
+    assert [(item.row[0], item.row[1]) for item in batch.items] == [(ORG.hex, 7)] * 2  # type: ignore[union-attr]
 
 
 def test_the_columns_nothing_reads_are_known_once_the_batches_are_read():

@@ -137,6 +137,18 @@ def test_a_partner_admin_cannot_ingest_for_an_unassigned_customer_and_nothing_is
     assert not CallDailyRollup.objects.using(EU).exists()
 
 
+def test_legs_of_another_partners_customer_seen_through_a_grant_are_stored_as_that_partners(partner):
+    theirs = CustomerFactory(region="EU")  # of a partner of its own
+    pam = AdminFactory(partner=partner, role="partner_admin")
+    CustomerAccess.objects.create(admin=pam, org_id=theirs.org_id, kind=AccessKind.GRANTED)
+    legs = sample_rows(theirs.org_id)["call-legs"]
+    result = ingest_batch(scope=scope_for(pam), kind="call-legs", rows=rows_of(legs))
+    assert result.accepted == 2
+    assert set(CallLeg.objects.using(EU).values_list("partner_id", flat=True)) == {theirs.partner_id}
+    assert theirs.partner_id != partner.pk
+    assert set(CallDailyRollup.objects.using(EU).values_list("partner_id", flat=True)) == {theirs.partner_id}
+
+
 def test_a_partner_admin_updates_assigned_customers_but_cannot_add_new_ones(partner):
     assigned = CustomerFactory(partner=partner, region="EU", name="Old name")
     pam = AdminFactory(partner=partner, role="partner_admin")
@@ -253,7 +265,7 @@ def test_a_call_leg_naming_its_site_gets_the_sites_location_id(full_scope, custo
 def counted_ahead(rows: list[dict[str, object]]) -> tuple[list[Item], Counted | None]:
     """The items and figures of a batch as the command's reading process hands them over."""
     items = list(checked_call_legs(rows_of(rows)))
-    figures = count_batch((item.org_hex, item.values) for item in items if isinstance(item, CheckedLeg))
+    figures = count_batch(item.row for item in items if isinstance(item, CheckedLeg))
     return items, None if figures is None else lambda: figures
 
 

@@ -23,6 +23,7 @@ from ingest.read_ahead import ReadAhead
 from ingest.services import ingest_batch, rolled_back
 from ingest.sources import DAMAGED_GZIP, decompressed, open_rows, sniff_syntax
 from ingest.validation import KINDS
+from partnerhub.collector import collector_paused
 
 FORMATS = ("ndjson", "csv", "json", "webex-cdr")
 MAX_BATCH = 100_000
@@ -230,11 +231,12 @@ class Command(BaseCommand):
                 first_batch = batch_size // 5 if kind == "call-legs" else batch_size
                 stored_weeks = StoredUserWeeks()
                 with (
-                    ReadAhead(source, batch_size, first_batch) as batches,
+                    ReadAhead(source, batch_size, first_batch, scope.partner_id) as batches,
                     rolled_back() if whole_file else nullcontext(),
                 ):
                     for batch, counted in batches:
-                        with rolled_back() if dry_run and not whole_file else nullcontext():
+                        # A batch's rows are freed as a whole once written.
+                        with collector_paused(), rolled_back() if dry_run and not whole_file else nullcontext():
                             result = ingest_batch(
                                 scope=scope,
                                 kind=kind,
