@@ -295,3 +295,14 @@ def test_a_conflict_no_stored_leg_explains_is_raised(monkeypatch):
     with pytest.raises(IntegrityError, match="some other constraint"):
         append_call_legs(region="EU", legs=[CallLegRecordFactory()])
     assert not CallLeg.objects.using(EU).exists()
+
+
+# A storage setting of PostgreSQL's (migration calling/0005); SQLite updates rows in place.
+@pytest.mark.postgresql
+def test_rollup_pages_leave_room_for_a_buckets_next_update():
+    from django.db import connections
+
+    with connections[EU].cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [CallDailyRollup._meta.db_table])
+        [options] = cursor.fetchone()
+    assert options == ["fillfactor=70"]

@@ -235,7 +235,8 @@ class Command(BaseCommand):
                     rolled_back() if whole_file else nullcontext(),
                 ):
                     for batch, counted in batches:
-                        # A batch's rows are freed as a whole once written.
+                        # A batch's tens of thousands of rows are freed as a whole once written,
+                        # before the collector resumes: it then has few objects to go through.
                         with collector_paused(), rolled_back() if dry_run and not whole_file else nullcontext():
                             result = ingest_batch(
                                 scope=scope,
@@ -246,6 +247,7 @@ class Command(BaseCommand):
                                 counted=counted,
                                 stored_weeks=stored_weeks,
                             )
+                            del batch, counted
                         rows += result.rows
                         accepted += result.accepted
                         duplicates += result.duplicates
