@@ -177,13 +177,24 @@ def _check_size(request: HttpRequest) -> None:
         )
 
 
-def _spool(stream: Any, spool: IO[bytes], fingerprint: Any) -> None:
-    """Copy the body aside (in memory up to 1 MB, then on disk) while hashing it: a keyed request
-    must be recognised as a replay before any row of it is processed."""
-    while chunk := stream.read(_READ_SIZE):
-        fingerprint.update(chunk)
-        spool.write(chunk)
-    spool.seek(0)
+@contextmanager
+def _hashed(stream: Any, fingerprint: Any, *, spooled: bool) -> Iterator[IO[bytes]]:
+    """The body from its start once `fingerprint` has hashed it all: a keyed request must be
+    recognised as a replay before any row of it is processed. A request's body is copied aside
+    on the way (in memory up to 1 MB, then on disk); a `spooled` one (a gzip body's rows) is
+    read where it is and started again."""
+    if spooled:
+        while chunk := stream.read(_READ_SIZE):
+            fingerprint.update(chunk)
+        stream.seek(0)
+        yield stream
+        return
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+        while chunk := stream.read(_READ_SIZE):
+            fingerprint.update(chunk)
+            spool.write(chunk)
+        spool.seek(0)
+        yield cast(IO[bytes], spool)
 
 
 @router.post(
@@ -233,17 +244,16 @@ def ingest(
             return answer.model_copy(update={"dry_run": True})
         if idempotency_key is None:
             return _ingest(stream, scope, read)
-        return _ingest_once(stream, scope, read, idempotency_key)
+        return _ingest_once(stream, scope, read, idempotency_key, spooled=body.gzipped)
 
 
-def _ingest_once(stream: Any, scope: Scope, read: _Read, idempotency_key: str) -> Any:
+def _ingest_once(stream: Any, scope: Scope, read: _Read, idempotency_key: str, *, spooled: bool) -> Any:
     """A keyed request: the first answer of a key, stored, or the stored answer of a replay."""
     # UTF-8 bodies keep the fingerprint they had before other encodings were read. A gzip body
     # is known by its rows: sent compressed or not, the same rows are the same request.
     charset = "" if read.encoding == UTF8 else f"{read.encoding}\n"
     fingerprint = hashlib.sha256(f"{read.kind}\n{read.layout}\n{read.syntax}\n{charset}".encode())
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
-        _spool(stream, cast(IO[bytes], spool), fingerprint)
+    with _hashed(stream, fingerprint, spooled=spooled) as body:
         try:
             claim = idempotency.claim_key(
                 admin_id=scope.admin_id, key=idempotency_key, request_hash=fingerprint.hexdigest()
@@ -258,7 +268,7 @@ def _ingest_once(stream: Any, scope: Scope, read: _Read, idempotency_key: str) -
             replay["Idempotent-Replayed"] = "true"
             return replay
         try:
-            answer = _ingest(cast(IO[bytes], spool), scope, read)
+            answer = _ingest(body, scope, read)
         except BaseException:
             idempotency.release_key(claim)
             raise

@@ -253,6 +253,29 @@ def test_the_same_rows_gzipped_replay_the_answer_of_their_key(client, ingest_hea
     assert replay.json() == first.json()
 
 
+def test_a_keyed_gzip_body_is_set_aside_once_and_its_rows_stored(client, ingest_headers, customer, monkeypatch):
+    import tempfile
+
+    from api import ingest as api_ingest
+
+    spools = []
+    spooled_file = tempfile.SpooledTemporaryFile
+
+    def counted_spool(*args: object, **kwargs: object) -> object:
+        spool = spooled_file(*args, **kwargs)  # type: ignore[call-overload]
+        spools.append(spool)
+        return spool
+
+    monkeypatch.setattr(api_ingest.tempfile, "SpooledTemporaryFile", counted_spool)
+    body = gzip.compress(ndjson(locations(customer.org_id, 2)))
+    response = post(
+        client, ingest_headers, "locations", body, HTTP_IDEMPOTENCY_KEY="gz-2", HTTP_CONTENT_ENCODING="gzip"
+    )
+    assert response.json()["accepted"] == 2
+    assert len(spools) == 1  # the decompressed rows, hashed and read where they are
+    assert Location.objects.using(EU).filter(org_id=customer.org_id).count() == 2
+
+
 def test_an_unknown_kind_is_a_422_naming_the_kinds(client, ingest_headers):
     response = post(client, ingest_headers, "widgets", b"{}\n")
     assert response.status_code == 422
