@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -88,6 +89,23 @@ def test_each_batch_comes_with_what_its_checked_legs_add_to_the_rollups():
 def test_batches_may_start_small_and_double_up_to_the_batch_size():
     with ReadAhead(ndjson_source(b"".join(leg(n) + b"\n" for n in range(1, 21))), 8, first_batch=2) as reader:  # type: ignore[arg-type]
         assert [len(batch.items) for batch in reader] == [2, 4, 8, 6]
+
+
+def test_a_batch_is_decoded_only_once_the_caller_took_the_one_before(monkeypatch):
+    decoded = []
+
+    def decode(message: bytes) -> list[CheckedLeg]:
+        decoded.append(message)
+        return decode_legs(message)
+
+    decode_legs = read_ahead._decode_legs
+    monkeypatch.setattr(read_ahead, "_decode_legs", decode)
+    with ReadAhead(ndjson_source(b"".join(leg(n) + b"\n" for n in range(1, 11))), 1) as reader:  # type: ignore[arg-type]
+        batches = iter(reader)
+        next(batches)
+        time.sleep(0.5)  # all ten batches are read and sent by now; the pipe holds them
+        assert len(decoded) == 2  # the one taken and the next, waiting
+        assert len(list(batches)) == 9
 
 
 def test_a_batch_repeating_a_leg_id_is_not_counted_ahead():
