@@ -99,6 +99,7 @@ def _read(source: RowSource, batch_size: int, first_batch: int, partner_id: int,
 
 
 def _send_batch(batch: list[Item], out: Connection) -> None:
+    """Send a batch's checked legs and other items, then the legs' figures if they can be counted."""
     legs = [item for item in batch if isinstance(item, CheckedLeg)]
     others = [item for item in batch if not isinstance(item, CheckedLeg)] if len(legs) < len(batch) else []
     # The legs first, so that the writing starts while their figures are counted.
@@ -149,8 +150,8 @@ class ReadAhead:
         # Set once the caller has taken every batch decoded so far. Decoded, a batch takes several
         # times the size of its message, so the next one is decoded only then: at most two are at
         # once (the caller's and the next), and the message after them waits undecoded. With a
-        # third decoded whenever the writing fell behind, a 10 M-leg run's peak was one batch
-        # (about 90 MB) above a 1 M-leg run's.
+        # third decoded whenever the writing fell behind the reading, a run's peak rose by about
+        # 90 MB at that point (docs/benchmarks.md).
         self._taken = threading.Event()
         self._taken.set()
         self._stopping = threading.Event()
