@@ -12,7 +12,7 @@ same rollups.
 Legs are read as leg rows (calling.services.LegRow): UUIDs as 32 hex digits, started_at as
 naive UTC text, which orders like the times it holds."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -48,6 +48,10 @@ _CALL_FLAG_FIGURES = (
 )
 _FIGURES = len(LEG_FIGURES) + len(CALL_FIGURES)
 _NO_LOCATION = NO_LOCATION.hex
+# What stands for a leg's location while only the name of its site is known (the reading process
+# cannot look sites up): `BatchFigures.with_sites` puts the site's id in its place. Not hex, so
+# never a location id.
+_SITE_NAMED = "site:"
 
 # (org hex, location hex, day 'YYYY-MM-DD', endpoint type, media)
 BucketKey = tuple[str, str, str, str, str]
@@ -77,12 +81,37 @@ class BatchFigures(msgspec.Struct, array_like=True, gc=False):
             buckets.append(bucket)
         return BatchFigures(buckets=buckets, user_weeks=self.user_weeks)
 
+    def with_sites(self, site_ids: Mapping[tuple[str, str], str]) -> "BatchFigures":
+        """These figures with the location of each site counted by its name (`named_site`) put
+        in: its id in `site_ids` by (org hex, name), else NO_LOCATION, as the legs are stored.
+        Buckets that then coincide (two spellings of a site, an unknown one beside legs without
+        a location) add up."""
+        merged: dict[BucketKey, list[int]] = {}
+        for org, location, day, endpoint, media, values in self.buckets:
+            if location.startswith(_SITE_NAMED):
+                location = site_ids.get((org, location[len(_SITE_NAMED) :]), _NO_LOCATION)
+            key = (org, location, day, endpoint, media)
+            if (earlier := merged.get(key)) is None:
+                merged[key] = values
+            else:
+                merged[key] = [a + b for a, b in zip(earlier, values, strict=True)]
+        return BatchFigures(
+            buckets=[(*key, merged[key]) for key in sorted(merged, key=_in_index_order)],
+            user_weeks=self.user_weeks,
+        )
+
     def of_orgs(self, org_hexes: set[str]) -> "BatchFigures":
         """Only the figures of these customers' legs."""
         return BatchFigures(
             buckets=[bucket for bucket in self.buckets if bucket[0] in org_hexes],
             user_weeks=[week for week in self.user_weeks if week[0] in org_hexes],
         )
+
+
+def named_site(name: str) -> str:
+    """The location a leg that names its site (casefolded) is counted under, until
+    `BatchFigures.with_sites` knows the site's id."""
+    return _SITE_NAMED + name
 
 
 # A batch's figures once counted (the reading process may still be counting them).

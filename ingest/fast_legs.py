@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
+from calling.batch_figures import named_site
 from calling.models import Direction, EndpointType, Feature, Media, QueueOutcome
 from calling.rules import MAX_ID_LENGTH, MAX_SECONDS, CallLegRecord
 from calling.services import leg_row, stored_moment
@@ -101,6 +102,14 @@ class CheckedLeg(msgspec.Struct, gc=False):
     def org_hex(self) -> str:
         """The customer's org id as 32 hex digits, as the leg row stores it."""
         return str(self.row[0])
+
+    @property
+    def counted_row(self) -> tuple[Any, ...]:
+        """The row as its figures are counted (calling.batch_figures): a leg that names its
+        site counts under that name until the writer knows the site's id."""
+        if not self.location_name:
+            return self.row
+        return (*self.row[:4], named_site(self.location_name), *self.row[5:])
 
     def of_partner(self, partner_id: int) -> None:
         """Make the row that of a leg of a customer of this partner."""

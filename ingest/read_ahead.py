@@ -106,7 +106,7 @@ def _send_batch(batch: list[Item], out: Connection) -> None:
     countable = bool(legs) and len({leg.row[2] for leg in legs}) == len(legs)
     out.send((_BATCH, _encode(legs), pickle.dumps(others, protocol=pickle.HIGHEST_PROTOCOL), countable))
     if countable:
-        out.send((_COUNTED, _encode(count_new_legs(leg.row for leg in legs))))
+        out.send((_COUNTED, _encode(count_new_legs(leg.counted_row for leg in legs))))
 
 
 def _figures_of(sent: "Future[bytes]") -> Counted:

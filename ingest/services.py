@@ -356,26 +356,29 @@ def _ingest_call_legs(
         region_rows.append(row)
         if leg.location_name:
             named[customer.region].append((len(region_rows) - 1, orgs[row[0]], leg.location_name))
+    site_ids: dict[str, dict[tuple[str, str], str]] = {}
     for region, positions in named.items():
         region_rows = by_region[region]
         ids = _location_ids(region, {(org_id, name) for _, org_id, name in positions})
+        site_ids[region] = {(org_id.hex, name): location_id.hex for (org_id, name), location_id in ids.items()}
         for index, org_id, name in positions:
             location_id = ids.get((org_id, name))
             if location_id is not None:
                 row = region_rows[index]
                 region_rows[index] = (*row[:_LOCATION], location_id.hex, *row[_LOCATION + 1 :])
     for region, rows in by_region.items():
-        # Legs that name their site were counted without it (the reading process cannot look
-        # sites up): their region's rollups are derived in SQL.
-        of_region = None if counted is None or region in named else _of_orgs(counted, {str(row[0]) for row in rows})
+        of_region = None if counted is None else _of_orgs(counted, {str(row[0]) for row in rows}, site_ids.get(region))
         result = append_leg_rows(region=region, rows=rows, counted=of_region, stored_weeks=stored_weeks)
         tally.accepted += result.accepted
         tally.duplicates += result.duplicates
 
 
-def _of_orgs(counted: Counted, org_hexes: set[str]) -> Counted:
-    """What `counted` counts for these customers alone."""
-    return lambda: counted().of_orgs(org_hexes)
+def _of_orgs(counted: Counted, org_hexes: set[str], site_ids: Mapping[tuple[str, str], str] | None) -> Counted:
+    """What `counted` counts for these customers alone, with the ids of the sites its legs name
+    (by org hex and name) in place of their names."""
+    if site_ids is None:
+        return lambda: counted().of_orgs(org_hexes)
+    return lambda: counted().of_orgs(org_hexes).with_sites(site_ids)
 
 
 def ingest_batch(

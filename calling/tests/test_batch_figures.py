@@ -1,6 +1,6 @@
 """Counting a batch in Python: the figures the set-based SQL would add for a batch of new legs."""
 
-from calling.batch_figures import count_batch
+from calling.batch_figures import count_batch, named_site
 from calling.rules import CALL_FIGURES, LEG_FIGURES, ROLLUP_FIGURES
 
 ORG = "a" * 32
@@ -123,3 +123,27 @@ def test_user_weeks_are_each_user_once_per_week_starting_sunday_and_legs_without
         ("b" * 32, "2026-01-04", "u1"),
     ]
     assert figures.of_orgs({"b" * 32}).user_weeks == [("b" * 32, "2026-01-04", "u1")]
+
+
+def test_sites_counted_by_name_take_their_ids_and_buckets_that_then_coincide_add_up():
+    site = "c" * 32
+    figures = count_batch(
+        [
+            row(ORG, "l1", "c1", "2026-01-05 09:00:00", location_id=named_site("berlin hq")),
+            row(ORG, "l2", "c2", "2026-01-05 09:00:00", location_id=site),
+            row(ORG, "l3", "c3", "2026-01-05 09:00:00", location_id=named_site("atlantis")),
+            row(ORG, "l4", "c4", "2026-01-05 09:00:00"),
+            row(ORG, "l5", "c5", "2026-01-04 09:00:00", location_id=named_site("berlin hq")),
+        ]
+    )
+    assert figures is not None
+    located = figures.with_sites({(ORG, "berlin hq"): site})
+    # org_id, day, location_id; each bucket's legs and calls
+    legs_and_calls = [
+        (org, day, site_id, values[0], values[len(LEG_FIGURES)]) for org, site_id, day, *_, values in located.buckets
+    ]
+    assert legs_and_calls == [
+        (ORG, "2026-01-04", site, 1, 1),
+        (ORG, "2026-01-05", NO_SITE, 2, 2),
+        (ORG, "2026-01-05", site, 2, 2),
+    ]

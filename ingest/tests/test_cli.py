@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import AccessKind, AuditEvent, CustomerAccess
 from accounts.tests.factories import AdminFactory
-from calling.models import CallLeg
+from calling.models import NO_LOCATION, CallDailyRollup, CallLeg
+from calling.services import recompute_rollups
 from customers.tests.factories import CustomerFactory
 from inventory.models import Location
 
@@ -185,6 +186,25 @@ def test_webex_call_records_are_imported_and_unused_columns_named(tmp_path, part
     out, _ = run("call-legs", str(path), partner=partner.name, format="webex-cdr")
     assert "accepted: 7" in out
     assert "ignored columns: Call type, Call outcome, Hold Duration, Report time" in out
+
+
+def test_webex_records_naming_their_sites_roll_up_under_the_sites_as_recomputed_from_the_legs(
+    tmp_path, partner, customer
+):
+    site = Location.objects.using(EU).create(
+        org_id=customer.org_id, partner_id=partner.pk, name="Berlin HQ", country="DE"
+    )
+    records = call_records(customer.org_id)
+    records[1]["Location"] = "berlin hq"
+    records[2]["Location"] = "Atlantis"  # no such site: no location
+    path = tmp_path / "cdr.csv"
+    path.write_bytes(body_of(records))
+    run("call-legs", str(path), partner=partner.name, format="webex-cdr")
+    columns = [f.name for f in CallDailyRollup._meta.concrete_fields if f.name != "id"]
+    imported = sorted(CallDailyRollup.objects.using(EU).values_list(*columns), key=repr)
+    assert {row[columns.index("location_id")] for row in imported} == {site.location_id, NO_LOCATION}
+    recompute_rollups(region="EU")
+    assert imported == sorted(CallDailyRollup.objects.using(EU).values_list(*columns), key=repr)
 
 
 def test_a_page_of_the_detailed_call_history_api_is_imported_from_its_json_file(tmp_path, partner, customer):

@@ -265,7 +265,7 @@ def test_a_call_leg_naming_its_site_gets_the_sites_location_id(full_scope, custo
 def counted_ahead(rows: list[dict[str, object]]) -> tuple[list[Item], Counted | None]:
     """The items and figures of a batch as the command's reading process hands them over."""
     items = list(checked_call_legs(rows_of(rows)))
-    figures = count_batch(item.row for item in items if isinstance(item, CheckedLeg))
+    figures = count_batch(item.counted_row for item in items if isinstance(item, CheckedLeg))
     return items, None if figures is None else lambda: figures
 
 
@@ -292,6 +292,25 @@ def test_legs_counted_ahead_that_name_their_site_roll_up_under_its_location(full
     ingest_batch(scope=full_scope, kind="call-legs", rows=items, counted=counted)
     by_location = dict(CallDailyRollup.objects.using(EU).values_list("location_id", "legs"))
     assert by_location == {uuid.UUID(LOCATION_ID): 1, NO_LOCATION: 1}
+
+
+def test_legs_counted_ahead_that_name_their_site_add_their_figures_without_grouping_legs_in_sql(
+    full_scope, customer, monkeypatch
+):
+    ingest_batch(scope=full_scope, kind="locations", rows=rows_of(sample_rows(customer.org_id)["locations"]))
+    monkeypatch.setattr("calling.services._roll_up", lambda store: pytest.fail("the legs were grouped in SQL"))
+    first, second = sample_rows(customer.org_id)["call-legs"]
+    spellings = [
+        {**first, "location_id": None, "location_name": "Berlin HQ"},
+        {**second, "location_id": None, "location_name": " berlin hq "},
+        {**first, "leg_id": "elsewhere", "call_id": "c-9", "location_id": None, "location_name": "Atlantis"},
+        {**second, "leg_id": "nowhere", "call_id": "c-10", "location_id": None},
+    ]
+    items, counted = counted_ahead(spellings)
+    assert ingest_batch(scope=full_scope, kind="call-legs", rows=items, counted=counted).accepted == 4
+    counted_rollups = rollups_in(EU)
+    recompute_rollups(region="EU")
+    assert counted_rollups == rollups_in(EU)
 
 
 def test_call_legs_from_before_2000_or_the_future_are_rejected(full_scope, customer):
