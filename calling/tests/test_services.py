@@ -306,3 +306,18 @@ def test_rollup_pages_leave_room_for_a_buckets_next_update():
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [CallDailyRollup._meta.db_table])
         [options] = cursor.fetchone()
     assert options == ["fillfactor=70"]
+
+
+# Django gives a unique CharField a second, LIKE-ready index on PostgreSQL (migration calling/0006).
+@pytest.mark.postgresql
+def test_the_leg_id_has_its_unique_index_alone():
+    from django.db import connections
+
+    with connections[EU].cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+            [CallLeg._meta.db_table, "%(leg_id%"],
+        )
+        definitions = [definition for (definition,) in cursor.fetchall()]
+    assert len(definitions) == 1
+    assert definitions[0].startswith("CREATE UNIQUE INDEX one_leg_per_leg_id")
