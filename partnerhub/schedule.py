@@ -1,11 +1,13 @@
 """Every periodic job, with why it runs when it does. Exactly one worker runs this schedule
 (`partnerhub worker`); extra workers start with `--no-periodic`."""
 
+from django.conf import settings
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import periodic_task
 
 from analytics.warming import warm_license_overviews
+from calling.retention import prune_call_legs, retention_cutoff
 from calling.rules import last_complete_week
 from calling.services import freeze_calling_week
 from customers import services as customer_services
@@ -51,3 +53,12 @@ def freeze_last_calling_week() -> None:
 @periodic_task(crontab(minute="30", hour="3"))
 def forget_expired_idempotency_keys() -> None:
     forget_expired_keys()
+
+
+# Raw call legs past their retention go once a night, after the status refresh and away from the
+# Sunday freeze; their rollups stay (calling.retention).
+@periodic_task(crontab(minute="15", hour="2"))
+def prune_expired_call_legs() -> None:
+    before = retention_cutoff(timezone.now(), settings.PARTNERHUB_CALL_LEG_RETENTION_DAYS)
+    for region in Region.values:
+        prune_call_legs(region=region, before=before)

@@ -131,6 +131,11 @@ CSRF_COOKIE_HTTPONLY = True
 PARTNERHUB_EXPIRING_SOON_DAYS = env_int("PARTNERHUB_EXPIRING_SOON_DAYS", 30)
 PARTNERHUB_INACTIVE_DAYS = env_int("PARTNERHUB_INACTIVE_DAYS", 30)
 
+# Raw call legs are kept this long (13 months: a year-over-year comparison of any month), the
+# rollups read from them for ever (calling.retention). At least five weeks: calling weeks are
+# frozen the Sunday after they end, and a late leg is placed in its call by the call's earlier legs.
+PARTNERHUB_CALL_LEG_RETENTION_DAYS = env_int("PARTNERHUB_CALL_LEG_RETENTION_DAYS", 396, least=35)
+
 REDIS_URL = env("PARTNERHUB_REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 REGION_CODES = ("US", "CA", "EU", "UAE")
 
@@ -19,9 +21,18 @@ def env_bool(name: str, default: bool = False) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
+def env_int(name: str, default: int, *, least: int = 0) -> int:
+    """A whole number of at least `least`; a clear error naming the variable otherwise."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: {raw!r} is not a whole number") from None
+    if value < least:
+        raise ImproperlyConfigured(f"{name}: {value} is below the least allowed, {least}")
+    return value
 
 
 VAR_DIR = Path(env("PARTNERHUB_VAR_DIR", str(BASE_DIR / "var")))

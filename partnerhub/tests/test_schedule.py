@@ -89,3 +89,22 @@ def test_expired_idempotency_keys_are_forgotten_nightly():
 def test_license_analytics_are_warmed_every_minute():
     assert "warm_license_analytics" in due_at(13, 46)
     assert "warm_license_analytics" in due_at(13, 47)
+
+
+def test_call_legs_past_their_retention_are_pruned_nightly_in_every_region(time_machine, settings):
+    from calling.models import CallLeg
+    from calling.services import append_call_legs
+    from calling.tests.factories import CallLegRecordFactory
+    from partnerhub.schedule import prune_expired_call_legs
+
+    assert "prune_expired_call_legs" in due_at(2, 15)
+    assert "prune_expired_call_legs" not in due_at(3, 15)
+    settings.PARTNERHUB_CALL_LEG_RETENTION_DAYS = 35
+    kept, gone = datetime(2026, 10, 22, tzinfo=UTC), datetime(2026, 10, 21, 23, 59, tzinfo=UTC)
+    for region in ("EU", "US"):
+        legs = [CallLegRecordFactory(started_at=gone), CallLegRecordFactory(started_at=kept)]
+        append_call_legs(region=region, legs=legs)
+    time_machine.move_to(datetime(2026, 11, 26, 2, 15, tzinfo=UTC))
+    prune_expired_call_legs.call_local()
+    for alias in ("region_eu", "region_us"):
+        assert list(CallLeg.objects.using(alias).values_list("started_at", flat=True)) == [kept]
