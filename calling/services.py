@@ -754,7 +754,9 @@ def _wait_sum(outcome: str) -> Coalesce:
 def recompute_rollups(*, region: str, org_id: uuid.UUID | None = None) -> None:
     """Rebuild CallDailyRollup and CallingUserWeek from the raw legs of one customer
     (or of the whole region), replacing what was there. Idempotent; used by repair and tests.
-    Calls and users are streamed; the daily rollups of the scope are built in memory."""
+    Calls and users are streamed; the daily rollups of the scope are built in memory. The days
+    whose legs are past their retention (calling.retention) have no legs left to rebuild from:
+    their rollups would go too."""
     scope = Q() if org_id is None else Q(org_id=org_id)
     with region_atomic(region) as alias:
         CallDailyRollup.objects.using(alias).filter(scope).delete()
