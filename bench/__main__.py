@@ -4,7 +4,7 @@ import sys
 
 from .harness import run_per_engine
 
-BENCHMARKS = ("bench.customers", "bench.analytics", "bench.ingest")
+BENCHMARKS = ("bench.customers", "bench.analytics", "bench.ingest", "bench.retention")
 
 if __name__ == "__main__":
     chosen = [b for b in BENCHMARKS if len(sys.argv) < 2 or b.endswith(sys.argv[1])]
