@@ -65,7 +65,7 @@ def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native
         raise FormatRefused(f"the webex-cdr format holds call records: ingest it as call-legs, not {kind}")
     reader: Reader
     if syntax == "csv":
-        reader = CsvReader(stream, encoding)
+        reader = CsvReader(stream, encoding, keep=webex.USED_COLUMNS if layout == "webex-cdr" else None)
     elif syntax == "json":
         reader = JsonDocumentReader(stream, encoding=encoding)
     else:

@@ -126,12 +126,16 @@ def ignored_columns(columns: Iterable[str]) -> list[str]:
 def _texts(record: Mapping[str, object]) -> dict[str, str]:
     """The record's columns that we use, each as stripped text ('' for a JSON null, object or
     array): read once per record, not once per look (a third of the mapping's time)."""
-    texts = {}
-    for column, value in record.items():
-        if column in USED_COLUMNS:
-            text = value if value.__class__ is str else "" if value is None or isinstance(value, dict | list) else value
-            texts[column] = str(text).strip()
-    return texts
+    return {
+        column: (value if isinstance(value, str) else _as_text(value)).strip()
+        for column, value in record.items()
+        if column in USED_COLUMNS
+    }
+
+
+def _as_text(value: object) -> str:
+    """A JSON value other than a string as text: '' for null, an object or an array."""
+    return "" if value is None or isinstance(value, dict | list) else str(value)
 
 
 def _moment(text: str) -> datetime | None:

@@ -147,6 +147,13 @@ def test_csv_rows_must_have_as_many_fields_as_the_header():
     ]
 
 
+def test_csv_rows_can_keep_only_some_columns_and_are_still_checked_whole():
+    body = b'a,b,c\n1,"2,5",3\n1,2\n'
+    reader = CsvReader(io.BytesIO(body), keep=frozenset({"a", "c", "z"}))
+    assert list(reader) == [Row(2, {"a": "1", "c": "3"}), BadLine(3, "has 2 fields but the header has 3")]
+    assert reader.columns == ["a", "b", "c"]
+
+
 def test_csv_an_over_long_field_is_named():
     body = b"a,b\n1," + b"x" * (MAX_FIELD_CHARS + 1) + b"\n"
     assert csv_rows(body) == [
