@@ -278,7 +278,14 @@ def _ingest_once(stream: Any, scope: Scope, read: _Read, idempotency_key: str, *
 
 def _ingest(stream: Any, scope: Scope, read: _Read) -> IngestOut:
     try:
-        source = open_rows(stream, kind=read.kind, syntax=read.syntax, layout=read.layout, encoding=read.encoding)
+        source = open_rows(
+            stream,
+            kind=read.kind,
+            syntax=read.syntax,
+            layout=read.layout,
+            encoding=read.encoding,
+            partner_id=scope.partner_id,
+        )
     except FormatRefused as error:
         raise ApiError(422, str(error)) from error
     result = ingest_batch(scope=scope, kind=read.kind, rows=source, source="api")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import BinaryIO, cast
 
 from . import webex
-from .fast_legs import FastLegs
+from .fast_legs import UNKNOWN_PARTNER, FastLegs
 from .formats import UTF8, CsvReader, FormatRefused, Item, NdjsonReader, Row
 from .json_document import JsonDocumentReader, is_document
 from .validation import FIELDS, KINDS
@@ -49,12 +49,21 @@ class RowSource:
         return [column for column in self._reader.columns if column and column not in used]
 
 
-def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native", encoding: str = UTF8) -> RowSource:
+def open_rows(
+    stream: BinaryIO,
+    *,
+    kind: str,
+    syntax: str,
+    layout: str = "native",
+    encoding: str = UTF8,
+    partner_id: int = UNKNOWN_PARTNER,
+) -> RowSource:
     """Start reading `stream`. A CSV header, or a JSON document's opening, is read now, so a
     header that cannot be read, a document of another shape, or a Webex layout without the
     columns a call leg needs, is refused (FormatRefused) before any row is written. `encoding`
-    is one that formats.text_encoding accepts. Raises ValueError for an unknown kind, syntax or
-    layout."""
+    is one that formats.text_encoding accepts; call legs read on the NDJSON fast path are made
+    legs of customers of `partner_id` (ingest.fast_legs), as the checking of the others will be.
+    Raises ValueError for an unknown kind, syntax or layout."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if syntax not in SYNTAXES:
@@ -70,7 +79,7 @@ def open_rows(stream: BinaryIO, *, kind: str, syntax: str, layout: str = "native
         reader = JsonDocumentReader(stream, encoding=encoding)
     else:
         fast = kind == "call-legs" and layout == "native"
-        reader = NdjsonReader(stream, FastLegs() if fast else None, encoding)
+        reader = NdjsonReader(stream, FastLegs(partner_id) if fast else None, encoding)
     if layout == "webex-cdr" and isinstance(reader, CsvReader) and reader.columns:
         webex.check_columns(reader.columns)
     return RowSource(reader, kind, layout)

@@ -17,6 +17,7 @@ from ingest import webex
 from ingest.fast_legs import CheckedLeg, FastLegs
 from ingest.formats import BadLine, CsvReader, NdjsonReader, Row
 from ingest.services import checked_call_legs
+from ingest.sources import open_rows
 from ingest.validation import RowInvalid, describe, parse_call_leg_row
 
 ORG = uuid.UUID("aaaaaaaa-0000-4000-8000-000000000001")
@@ -160,6 +161,15 @@ def test_a_clean_leg_takes_the_fast_path_with_the_values_the_full_validator_stor
     fast = FastLegs().check(1, json.dumps(GOOD).encode())
     assert fast is not None
     assert fast == full_validator(GOOD)
+
+
+def test_legs_read_for_a_partner_are_that_partners_on_the_fast_path_and_off_it():
+    body = json.dumps(GOOD).encode() + b"\n" + json.dumps(GOOD | {"leg_id": "other", "site": "HQ"}).encode() + b"\n"
+    source = open_rows(io.BytesIO(body), kind="call-legs", syntax="ndjson", partner_id=42)
+    items = list(source)
+    assert isinstance(items[0], CheckedLeg) and isinstance(items[1], Row)
+    assert items[0].row[1] == 42  # made so as it was read, not restamped row by row afterwards
+    assert [leg.row[1] for leg in checked_call_legs(items, 42)] == [42, 42]
 
 
 def test_a_leg_with_an_unknown_key_is_left_to_the_full_reader_which_notes_the_column():

@@ -217,7 +217,9 @@ class Command(BaseCommand):
         rows = accepted = duplicates = rejected = 0
         try:
             try:
-                source = open_rows(stream, kind=kind, syntax=syntax, layout=layout, encoding=encoding)
+                source = open_rows(
+                    stream, kind=kind, syntax=syntax, layout=layout, encoding=encoding, partner_id=scope.partner_id
+                )
             except FormatRefused as error:
                 raise CommandError(str(error)) from None
             # A dry run on PostgreSQL rolls the whole file back at its end, so later batches see
