@@ -5,7 +5,6 @@ does not apply: it answers 400 and only guards `request.body`, so the size limit
 and answers 413). A gzip body is first decompressed aside, so that one which expands beyond the
 limit is refused before any of its rows is stored."""
 
-import gzip
 import hashlib
 import tempfile
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from accounts.scope import NotAllowed, Scope
 from ingest import idempotency
 from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.services import MAX_LISTED_REJECTIONS, ingest_batch, rolled_back
-from ingest.sources import DAMAGED_GZIP, open_rows
+from ingest.sources import DAMAGED_GZIP, TooLarge, gunzip_within, open_rows
 from ingest.validation import KINDS
 
 from .errors import ApiError
@@ -132,24 +131,18 @@ def _gunzipped(request: HttpRequest) -> Iterator[IO[bytes]]:
     are read as one body, as gzip readers do."""
     limit: int = settings.PARTNERHUB_INGEST_MAX_BYTES
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
-        size = 0
         try:
-            # Read in bounded pieces: a small body that inflates hugely never sits whole in memory.
-            with gzip.GzipFile(fileobj=cast(IO[bytes], request), mode="rb") as rows:
-                while piece := rows.read(_READ_SIZE):
-                    size += len(piece)
-                    if size > limit:
-                        raise ApiError(
-                            413,
-                            f"The body decompresses to more than {limit:,} bytes, the most taken per request. "
-                            "Send it in several batches.",
-                        )
-                    spool.write(piece)
+            gunzip_within(cast(IO[bytes], request), cast(IO[bytes], spool), limit)
+        except TooLarge:
+            raise ApiError(
+                413,
+                f"The body decompresses to more than {limit:,} bytes, the most taken per request. "
+                "Send it in several batches.",
+            ) from None
         except EOFError:
             raise ApiError(400, "The gzip body is cut short: it ends inside its compressed data.") from None
         except DAMAGED_GZIP as error:
             raise ApiError(400, f"The body is not valid gzip ({error}).") from None
-        spool.seek(0)
         yield cast(IO[bytes], spool)
 
 

@@ -20,7 +20,12 @@ from .validation import KINDS
 BATCH_ACTION = "ingest.batch"
 PER_PAGE = 50
 RECENT_DAYS = 7
-SOURCES: dict[str, Promise] = {"api": _("API"), "cli": _("Command line"), "demo": _("Demo data")}
+SOURCES: dict[str, Promise] = {
+    "api": _("API"),
+    "cli": _("Command line"),
+    "web": _("Upload"),
+    "demo": _("Demo data"),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ import gzip
 import io
 import zlib
 from collections.abc import Iterator
-from typing import BinaryIO, cast
+from pathlib import PurePath
+from typing import IO, BinaryIO, NamedTuple, cast
 
 from . import webex
 from .fast_legs import UNKNOWN_PARTNER, FastLegs
@@ -20,6 +21,39 @@ Reader = NdjsonReader | CsvReader | JsonDocumentReader
 # How much of a stream is looked at to tell its syntax: its first non-blank line, up to this.
 SNIFF_BYTES = 1024 * 1024
 _BLANK = b"\xef\xbb\xbf \t\r\n"
+
+
+FORMATS = ("ndjson", "csv", "json", "webex-cdr")
+_SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json"}
+
+
+class ReadFormat(NamedTuple):
+    """How a file is read: its syntax (None: told by its first line, else `otherwise`), layout."""
+
+    syntax: str | None
+    layout: str
+    otherwise: str = "ndjson"
+
+
+def reading_format(chosen: str | None, name: str) -> ReadFormat | None:
+    """How to read the file `name` ("-" for standard input, ".gz" after its own suffix): as the
+    format `chosen` (one of FORMATS), else as its name says; None when neither tells."""
+    stem = name[: -len(".gz")] if name.lower().endswith(".gz") else name
+    suffix = PurePath(stem).suffix.lower() if name != "-" else ""
+    if chosen == "webex-cdr":
+        # Webex exports are CSV; the API's pages are JSON; standard input may be either.
+        by_name = _SUFFIXES.get(suffix)
+        if by_name in ("csv", "ndjson"):
+            return ReadFormat(by_name, "webex-cdr")
+        return ReadFormat(None, "webex-cdr", otherwise="ndjson" if by_name == "json" else "csv")
+    if chosen is not None:
+        return ReadFormat(chosen, "native")
+    if name == "-":
+        return ReadFormat(None, "native", otherwise="csv")
+    if suffix not in _SUFFIXES:
+        return None
+    # A `.json` file may hold NDJSON or one JSON document.
+    return ReadFormat(None if _SUFFIXES[suffix] == "json" else _SUFFIXES[suffix], "native")
 
 
 class RowSource:
@@ -143,3 +177,25 @@ def decompressed(stream: BinaryIO) -> BinaryIO:
 
 
 DAMAGED_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+class TooLarge(Exception):
+    """Decompressed data beyond the size limit."""
+
+
+_PIECE = 64 * 1024
+
+
+def gunzip_within(stream: IO[bytes], spool: IO[bytes], limit: int) -> None:
+    """Decompress the gzip data of `stream` into `spool`, in bounded pieces (a small body that
+    inflates hugely never sits whole in memory), and leave `spool` at its start. Raises TooLarge
+    beyond `limit` bytes, EOFError for data cut short and one of DAMAGED_GZIP for damaged data.
+    Members written one after another (as `cat a.gz b.gz` does) are read as one, as gzip readers do."""
+    size = 0
+    with gzip.GzipFile(fileobj=stream, mode="rb") as rows:
+        while piece := rows.read(_PIECE):
+            size += len(piece)
+            if size > limit:
+                raise TooLarge(f"{limit:,} bytes")
+            spool.write(piece)
+    spool.seek(0)

@@ -323,6 +323,8 @@ def post_forms(world) -> list[tuple[str, dict]]:
         ("/customers/", {"q": "x"}),
         ("/customers/export.csv", {}),
         ("/analytics/", {}),
+        ("/data-feeds/upload/", {}),
+        ("/data-feeds/upload/", {"kind": "zz", "format": "zz", "encoding": "a\x00b", "file": "not a file"}),
     ]
 
 

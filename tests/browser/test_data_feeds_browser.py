@@ -64,3 +64,29 @@ def test_an_admin_reads_the_batches_its_feeds_sent_and_narrows_them_to_one_kind(
     expect(page).to_have_url(re.compile(r"[?&]kind=locations"))
     assert page.evaluate("window.phNoReload") is True
     assert failed == []
+
+
+def test_an_admin_uploads_a_webex_report_and_reads_what_became_of_its_rows(page: Page, admin, tmp_path):
+    from customers.models import Customer
+    from ingest.tests.test_webex import body_of, call_records
+
+    customer = Customer.objects.get(partner=admin.partner)
+    report = tmp_path / "cdr_report.csv"
+    report.write_bytes(body_of([*call_records(customer.org_id), *call_records(uuid.uuid4())[:1]]))
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(admin.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/data-feeds/")
+
+    page.get_by_label("Kind of rows").select_option("call-legs")
+    page.get_by_label("Format").select_option("webex-cdr")
+    page.get_by_label("File", exact=True).set_input_files(report)
+    page.get_by_role("button", name="Upload and ingest").click()
+
+    result = page.get_by_test_id("upload-result")
+    expect(result).to_contain_text("cdr_report.csv (call-legs)")
+    expect(result).to_contain_text("8 rows: 7 accepted, 0 duplicates")
+    expect(result.get_by_test_id("upload-rejected")).to_have_text("1 rejected")
+    expect(result).to_contain_text("line 9: Org UUID:")
+    expect(page.locator('tr[data-batch-kind="call-legs"]').first).to_contain_text("Upload")

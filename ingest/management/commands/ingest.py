@@ -7,8 +7,7 @@ import os
 import sys
 import time
 from contextlib import nullcontext
-from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
@@ -21,17 +20,15 @@ from calling.stored_weeks import StoredUserWeeks
 from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.read_ahead import ReadAhead
 from ingest.services import ingest_batch, rolled_back
-from ingest.sources import DAMAGED_GZIP, decompressed, open_rows, sniff_syntax
+from ingest.sources import DAMAGED_GZIP, FORMATS, decompressed, open_rows, reading_format, sniff_syntax
 from ingest.validation import KINDS
 from partnerhub.collector import collector_paused
 
-FORMATS = ("ndjson", "csv", "json", "webex-cdr")
 MAX_BATCH = 100_000
 # Call legs' rollups cost a write per bucket a batch touches, and a commit rewrites the pages it
 # dirtied: batches of 50,000 legs store them about 45 % faster than batches of 10,000, and the
 # command's peak memory stays about 275 MB either way (docs/benchmarks.md).
 DEFAULT_BATCH = 50_000
-_SUFFIXES = {".csv": "csv", ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json"}
 _PROGRESS_EVERY = 1.0  # seconds
 
 
@@ -43,35 +40,6 @@ def _batch_size(text: str) -> int:
     if not 1 <= value <= MAX_BATCH:
         raise argparse.ArgumentTypeError(f"{value} is out of range (1 to {MAX_BATCH:,})")
     return value
-
-
-class _Format(NamedTuple):
-    """How a file is read: its syntax (None: told by its first line, else `otherwise`), layout."""
-
-    syntax: str | None
-    layout: str
-    otherwise: str = "ndjson"
-
-
-def _format(chosen: str | None, path: str) -> _Format:
-    name = Path(path[: -len(".gz")] if path.lower().endswith(".gz") else path)
-    suffix = name.suffix.lower() if path != "-" else ""
-    if chosen == "webex-cdr":
-        # Webex exports are CSV; the API's pages are JSON; standard input may be either.
-        by_name = _SUFFIXES.get(suffix)
-        if by_name in ("csv", "ndjson"):
-            return _Format(by_name, "webex-cdr")
-        return _Format(None, "webex-cdr", otherwise="ndjson" if by_name == "json" else "csv")
-    if chosen is not None:
-        return _Format(chosen, "native")
-    if path == "-":
-        return _Format(None, "native", otherwise="csv")
-    if suffix not in _SUFFIXES:
-        raise CommandError(
-            f"cannot tell the format of {path} from its name; pass --format ndjson, csv, json or webex-cdr"
-        )
-    # A `.json` file may hold NDJSON or one JSON document.
-    return _Format(None if _SUFFIXES[suffix] == "json" else _SUFFIXES[suffix], "native")
 
 
 class _Progress:
@@ -205,7 +173,12 @@ class Command(BaseCommand):
             raise CommandError(f"--encoding: {error}") from None
         scope = self._scope(options["partner"], options["email"])
         dry_run = bool(options.get("dry_run"))
-        syntax, layout, otherwise = _format(options["format"], path)
+        how = reading_format(options["format"], path)
+        if how is None:
+            raise CommandError(
+                f"cannot tell the format of {path} from its name; pass --format ndjson, csv, json or webex-cdr"
+            )
+        syntax, layout, otherwise = how
         stream = decompressed(self._open(path, options.get("stdin")))
         if syntax is None:
             syntax, stream = sniff_syntax(stream, otherwise)
