@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import scoped_view
@@ -36,6 +37,14 @@ def upload(request: PortalRequest) -> HttpResponse:
     assert scope is not None
     if not scope.can(Permission.INGEST):
         raise PermissionDenied("your role may not ingest data")
+    limit: int = settings.PARTNERHUB_INGEST_MAX_BYTES
+    if _declared_length(request) > limit + _FORM_OVERHEAD:
+        # Refused before Django reads the body: it would otherwise spool all of it to disk first.
+        refused = _(
+            "The file is larger than %(limit)s bytes, the most taken at once. Split it, or use the command line."
+        )
+        context = _context(request, "", upload=UploadForm(), upload_refused=refused % {"limit": f"{limit:,}"})
+        return render(request, "ingest/activity.html", context, status=413)
     form = UploadForm(request.POST, request.FILES)
     uploaded: UploadResult | None = None
     if form.is_valid():
@@ -47,6 +56,17 @@ def upload(request: PortalRequest) -> HttpResponse:
         form = UploadForm(initial={"kind": uploaded.kind, "format": form.cleaned_data["format"]})
     context = _context(request, "", upload=form, uploaded=uploaded)
     return render(request, "ingest/activity.html", context, status=200 if uploaded is not None else 400)
+
+
+# What a multipart form adds to the file it carries (boundaries, headers, the other fields).
+_FORM_OVERHEAD = 64 * 1024
+
+
+def _declared_length(request: PortalRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _context(request: PortalRequest, kind: str, **extra: Any) -> dict[str, Any]:

@@ -86,6 +86,16 @@ def test_a_file_over_the_size_limit_is_refused_with_nothing_stored(client, full_
     assert not CallLeg.objects.using(EU).exists()
 
 
+def test_a_body_declared_far_over_the_limit_is_refused_before_it_is_read(client, full_admin, customer, settings):
+    settings.PARTNERHUB_INGEST_MAX_BYTES = 1024
+    client.force_login(full_admin)
+    body = ndjson(sample_rows(customer.org_id)["call-legs"]) + b" " * 100_000
+    response = upload(client, "legs.ndjson", body)
+    assert response.status_code == 413
+    assert "The file is larger than 1,024 bytes, the most taken at once." in response.content.decode()
+    assert not CallLeg.objects.using(EU).exists()
+
+
 def test_gzip_data_that_expands_past_the_limit_or_is_damaged_is_refused_with_nothing_stored(
     client, full_admin, customer, settings
 ):
