@@ -160,7 +160,7 @@ def sniff_syntax(stream: BinaryIO, otherwise: str) -> tuple[str, BinaryIO]:
     return ("json" if is_document(head) else "ndjson"), replayed
 
 
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def decompressed(stream: BinaryIO) -> BinaryIO:
@@ -168,10 +168,10 @@ def decompressed(stream: BinaryIO) -> BinaryIO:
     they are needed: memory stays flat whatever the size). Damaged or cut-short gzip data raises
     while it is read (gzip.BadGzipFile, EOFError or zlib.error: `DAMAGED_GZIP`)."""
     head = b""
-    while len(head) < len(_GZIP_MAGIC) and (more := stream.read(len(_GZIP_MAGIC) - len(head))):
+    while len(head) < len(GZIP_MAGIC) and (more := stream.read(len(GZIP_MAGIC) - len(head))):
         head += more
     replayed: BinaryIO = io.BufferedReader(_Replayed(head, stream))
-    if head != _GZIP_MAGIC:
+    if head != GZIP_MAGIC:
         return replayed
     return cast(BinaryIO, gzip.GzipFile(fileobj=replayed, mode="rb"))
 

@@ -18,6 +18,7 @@ from .services import BatchResult, ingest_batch
 from .sources import (
     DAMAGED_GZIP,
     FORMATS,
+    GZIP_MAGIC,
     TooLarge,
     gunzip_within,
     open_rows,
@@ -26,7 +27,6 @@ from .sources import (
 )
 from .validation import KINDS
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _SPOOL_IN_MEMORY = 1024 * 1024
 
 
@@ -93,7 +93,7 @@ def ingest_upload(scope: Scope, form: UploadForm) -> UploadResult:
     assert how is not None, "the form checked the format"
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
         rows = cast(BinaryIO, upload.open("rb"))
-        gzipped = rows.read(len(_GZIP_MAGIC)) == _GZIP_MAGIC
+        gzipped = rows.read(len(GZIP_MAGIC)) == GZIP_MAGIC
         rows.seek(0)
         if gzipped:
             _gunzip(rows, cast(IO[bytes], spool))
