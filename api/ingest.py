@@ -8,7 +8,7 @@ limit is refused before any of its rows is stored."""
 import hashlib
 import tempfile
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import IO, Any, Literal, NamedTuple, cast
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from accounts.scope import NotAllowed, Scope
 from ingest import idempotency
 from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.services import MAX_LISTED_REJECTIONS, ingest_batch, rolled_back
-from ingest.sources import DAMAGED_GZIP, TooLarge, gunzip_within, open_rows
+from ingest.sources import DAMAGED_GZIP, TooLarge, gunzipped_aside, open_rows
 from ingest.validation import KINDS
 
 from .errors import ApiError
@@ -130,9 +130,9 @@ def _gunzipped(request: HttpRequest) -> Iterator[IO[bytes]]:
     400, both with nothing stored. Members written one after another (as `cat a.gz b.gz` does)
     are read as one body, as gzip readers do."""
     limit: int = settings.PARTNERHUB_INGEST_MAX_BYTES
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+    with ExitStack() as stack:
         try:
-            gunzip_within(cast(IO[bytes], request), cast(IO[bytes], spool), limit)
+            rows = stack.enter_context(gunzipped_aside(cast(IO[bytes], request), limit))
         except TooLarge:
             raise ApiError(
                 413,
@@ -143,7 +143,7 @@ def _gunzipped(request: HttpRequest) -> Iterator[IO[bytes]]:
             raise ApiError(400, "The gzip body is cut short: it ends inside its compressed data.") from None
         except DAMAGED_GZIP as error:
             raise ApiError(400, f"The body is not valid gzip ({error}).") from None
-        yield cast(IO[bytes], spool)
+        yield rows
 
 
 class _Read(NamedTuple):

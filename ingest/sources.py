@@ -4,8 +4,10 @@ columns), read lazily."""
 
 import gzip
 import io
+import tempfile
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import PurePath
 from typing import IO, BinaryIO, NamedTuple, cast
 
@@ -184,18 +186,24 @@ class TooLarge(Exception):
 
 
 _PIECE = 64 * 1024
+# Decompressed rows are kept in memory up to this, then on disk.
+_SPOOL_IN_MEMORY = 1024 * 1024
 
 
-def gunzip_within(stream: IO[bytes], spool: IO[bytes], limit: int) -> None:
-    """Decompress the gzip data of `stream` into `spool`, in bounded pieces (a small body that
-    inflates hugely never sits whole in memory), and leave `spool` at its start. Raises TooLarge
-    beyond `limit` bytes, EOFError for data cut short and one of DAMAGED_GZIP for damaged data.
-    Members written one after another (as `cat a.gz b.gz` does) are read as one, as gzip readers do."""
-    size = 0
-    with gzip.GzipFile(fileobj=stream, mode="rb") as rows:
-        while piece := rows.read(_PIECE):
-            size += len(piece)
-            if size > limit:
-                raise TooLarge(f"{limit:,} bytes")
-            spool.write(piece)
-    spool.seek(0)
+@contextmanager
+def gunzipped_aside(stream: IO[bytes], limit: int) -> Iterator[IO[bytes]]:
+    """The rows of the gzip data of `stream`, decompressed aside (in memory up to 1 MB, then on
+    disk) before any is read, in bounded pieces (a small body that inflates hugely never sits
+    whole in memory). Raises TooLarge beyond `limit` bytes, EOFError for data cut short and one
+    of DAMAGED_GZIP for damaged data, so that nothing of such data is stored. Members written
+    one after another (as `cat a.gz b.gz` does) are read as one, as gzip readers do."""
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+        size = 0
+        with gzip.GzipFile(fileobj=stream, mode="rb") as rows:
+            while piece := rows.read(_PIECE):
+                size += len(piece)
+                if size > limit:
+                    raise TooLarge(f"{limit:,} bytes")
+                spool.write(piece)
+        spool.seek(0)
+        yield cast(IO[bytes], spool)

@@ -2,7 +2,7 @@
 same size limit, the same formats and the same answer, for admins who may ingest and would
 rather not script the API (a Webex Calling export downloaded from Control Hub, say)."""
 
-import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import IO, BinaryIO, cast
 
@@ -20,14 +20,12 @@ from .sources import (
     FORMATS,
     GZIP_MAGIC,
     TooLarge,
-    gunzip_within,
+    gunzipped_aside,
     open_rows,
     reading_format,
     sniff_syntax,
 )
 from .validation import KINDS
-
-_SPOOL_IN_MEMORY = 1024 * 1024
 
 
 class UploadForm(forms.Form):
@@ -91,13 +89,12 @@ def ingest_upload(scope: Scope, form: UploadForm) -> UploadResult:
     kind: str = data["kind"]
     how = reading_format(data["format"] or None, upload.name or "")
     assert how is not None, "the form checked the format"
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
+    with ExitStack() as stack:
         rows = cast(BinaryIO, upload.open("rb"))
         gzipped = rows.read(len(GZIP_MAGIC)) == GZIP_MAGIC
         rows.seek(0)
         if gzipped:
-            _gunzip(rows, cast(IO[bytes], spool))
-            rows = cast(BinaryIO, spool)
+            rows = cast(BinaryIO, _gunzipped(rows, stack))
         syntax, layout, otherwise = how
         if syntax is None:
             syntax, rows = sniff_syntax(rows, otherwise)
@@ -108,12 +105,12 @@ def ingest_upload(scope: Scope, form: UploadForm) -> UploadResult:
         return UploadResult(upload.name or "", kind, result, source.ignored_columns)
 
 
-def _gunzip(stream: IO[bytes], spool: IO[bytes]) -> None:
-    """Decompress a gzip file aside first: one that expands beyond the limit, or is damaged, is
-    refused with nothing of it stored."""
+def _gunzipped(stream: IO[bytes], stack: ExitStack) -> IO[bytes]:
+    """A gzip file decompressed aside first (kept until `stack` closes): one that expands beyond
+    the limit, or is damaged, is refused with nothing of it stored."""
     limit: int = settings.PARTNERHUB_INGEST_MAX_BYTES
     try:
-        gunzip_within(stream, spool, limit)
+        return stack.enter_context(gunzipped_aside(stream, limit))
     except TooLarge:
         raise FormatRefused(
             f"the file decompresses to more than {limit:,} bytes, the most taken at once; split it, "
