@@ -26,6 +26,7 @@ from django.utils import timezone
 from regions.context import region_atomic
 
 from .batch_figures import BatchFigures, Counted, UserWeek
+from .copy_rows import CopyReadyRows
 from .models import NO_LOCATION, CallDailyRollup, CallingUserWeek, CallingWeek, CallLeg, Feature
 from .rules import (
     CALL_FIGURES,
@@ -147,6 +148,11 @@ def leg_values(leg: CallLegRecord) -> tuple[DbValue, ...]:
 
 
 _IN_LATER_CALLS = "(org_id, call_id) IN (SELECT org_id, call_id FROM later_calls)"
+# Where a leg row holds what an engine reads back in types of its own (ids as UUIDs, times as
+# datetimes, SQLite's booleans as integers).
+_UUIDS = (LEG_COLUMNS.index("org_id"), LEG_COLUMNS.index("location_id"))
+_STARTED_AT = LEG_COLUMNS.index("started_at")
+_TRANSFERRED = LEG_COLUMNS.index("transferred")
 
 
 def _leg_id(row: LegRow) -> str:
@@ -222,7 +228,9 @@ class _LegStore:
         self.placed_later = True
         self.narrow_to_later_calls()
         _place_calls(self)
-        return [row for row in rows if (row[0], row[3]) in later]
+        # Read back rather than picked out of `rows`: rows made ready for COPY are never made.
+        self.cursor.execute(f"SELECT {', '.join(LEG_COLUMNS)} FROM {self.accepted} AS legs")
+        return [_as_leg_row(values) for values in self.cursor.fetchall()]
 
     def narrow_to_later_calls(self) -> None:
         """Make `accepted` and `earlier_legs()` name only the legs of the calls in `later_calls`
@@ -359,17 +367,24 @@ class _PostgresLegStore(_LegStore):
         self._earlier_than = ""
 
     def store(self, rows: Sequence[LegRow], counted: Counted | None) -> int:
-        first_of_id: dict[DbValue, LegRow] = {}
-        for row in rows:
-            first_of_id.setdefault(row[2], row)
-        org_hexes = {str(row[0]) for row in first_of_id.values()}
+        # Rows made ready for COPY have distinct leg ids and name their customers: they are
+        # only gone through (and so made) if the staged insert must sort them out.
+        ready = isinstance(rows, CopyReadyRows)
+        if isinstance(rows, CopyReadyRows):
+            first_of_id, org_hexes = {}, set(rows.partners)
+        else:
+            first_of_id = _first_of_each_id(rows)
+            org_hexes = {str(row[0]) for row in first_of_id.values()}
         self._lock_customers(org_hexes)
         # COPY reads the rows' naive UTC times in the session's time zone, made UTC for this
         # transaction.
         self.cursor.execute("SET LOCAL TimeZone = 'UTC'")
-        if counted is not None and len(first_of_id) == len(rows) and self._copy_new(rows, org_hexes):
+        distinct = ready or len(first_of_id) == len(rows)
+        if counted is not None and distinct and self._copy_new(rows, org_hexes):
             self.add_counted(counted, rows, self.place_later_calls(rows))
             return len(rows)
+        if ready:
+            first_of_id = _first_of_each_id(rows)
         # The stage has the legs' own column types.
         stage = ", ".join(f"{column} {kind}" for column, kind in zip(LEG_COLUMNS, _STAGE_TYPES, strict=True))
         self.cursor.execute(f"CREATE TEMPORARY TABLE stage_legs ({stage}) ON COMMIT DROP")
@@ -410,8 +425,11 @@ class _PostgresLegStore(_LegStore):
             # each other rather than deadlock.
             copy_in = f'COPY "{self.legs}" ({", ".join(LEG_COLUMNS)}) FROM STDIN'
             with transaction.atomic(using=self.cursor.db.alias), self.cursor.cursor.copy(copy_in) as copy:
-                for row in sorted(rows, key=_leg_id):
-                    copy.write_row(row)
+                if isinstance(rows, CopyReadyRows):
+                    copy.write(rows.text)
+                else:
+                    for row in sorted(rows, key=_leg_id):
+                        copy.write_row(row)
         except psycopg.IntegrityError:
             return False
         # Row ids only grow, and this batch's customers are locked. Other customers' legs
@@ -610,7 +628,29 @@ def _known_week() -> str:
 
 def _partners(rows: Sequence[LegRow]) -> dict[str, int]:
     """The partner id of each customer (org id hex) of a batch's rows."""
+    if isinstance(rows, CopyReadyRows):
+        return rows.partners
     return {row[0]: row[1] for row in rows}  # type: ignore[misc]
+
+
+def _first_of_each_id(rows: Iterable[LegRow]) -> dict[DbValue, LegRow]:
+    """The first row of each leg id, by leg id."""
+    first_of_id: dict[DbValue, LegRow] = {}
+    for row in rows:
+        first_of_id.setdefault(row[2], row)
+    return first_of_id
+
+
+def _as_leg_row(values: Sequence[object]) -> LegRow:
+    """A stored leg's LEG_COLUMNS values, as read back from either engine, as its leg row."""
+    row = list(values)
+    for position in _UUIDS:
+        if isinstance(value := row[position], uuid.UUID):
+            row[position] = value.hex
+    if isinstance(started_at := row[_STARTED_AT], datetime):
+        row[_STARTED_AT] = stored_moment(started_at)
+    row[_TRANSFERRED] = bool(row[_TRANSFERRED])  # SQLite reads back 0 or 1
+    return tuple(row)  # type: ignore[arg-type]
 
 
 def _roll_up(store: _LegStore) -> None:

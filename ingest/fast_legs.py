@@ -13,13 +13,14 @@ property test holds the two to that. Per leg it costs a few microseconds instead
 
 import sys
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 
 from calling.batch_figures import named_site
+from calling.copy_rows import CopyReadyRows
 from calling.models import Direction, EndpointType, Feature, Media, QueueOutcome
 from calling.rules import MAX_ID_LENGTH, MAX_SECONDS, CallLegRecord
 from calling.services import leg_row, stored_moment
@@ -293,3 +294,31 @@ def _utc_text(text: str, moment: datetime) -> str:
         return f"{text[:10]} {text[11:end]}"
     # The stored form followed by "+00:00".
     return moment.isoformat(" ")[:-6]
+
+
+class ReadyLegs:
+    """A batch's checked legs as the command's reading process sends them (ingest.read_ahead):
+    their rows as COPY text in leg-id order (calling.copy_rows), of distinct leg ids, none naming
+    its site by name, all made as legs of customers of `partner_id`, with the customers they
+    name; and the legs themselves, decoded only if something needs them (`checked`)."""
+
+    def __init__(
+        self, text: bytes, org_hexes: list[str], partner_id: int, count: int, decode: Callable[[], list[CheckedLeg]]
+    ) -> None:
+        self.text = text
+        self.org_hexes = org_hexes
+        self.partner_id = partner_id
+        self.count = count
+        self._decode = decode
+        self._checked: list[CheckedLeg] | None = None
+
+    def checked(self) -> list[CheckedLeg]:
+        """The checked legs, in line order."""
+        if self._checked is None:
+            self._checked = self._decode()
+        return self._checked
+
+    def rows(self) -> CopyReadyRows:
+        """The legs' rows, as COPY text until they are needed."""
+        partners = dict.fromkeys(self.org_hexes, self.partner_id)
+        return CopyReadyRows(self.text, partners, self.count, lambda: [leg.row for leg in self.checked()])

@@ -12,7 +12,9 @@ The child only reads: it never touches a database connection it inherited, never
 it inherited (frozen at the fork), and leaves through `os._exit` (multiprocessing's fork start),
 so nothing of ours is closed or flushed by it. Checked call legs, almost every row of a large
 file, cross the pipe as MessagePack (decoding them costs a microsecond each, a fifth of
-pickling); rejected lines, and other kinds' rows, are pickled. A thread of this process receives
+pickling); rejected lines, and other kinds' rows, are pickled. Where every region loads by COPY
+(PostgreSQL), a batch of new legs also goes as their rows in COPY's text format, which the
+writer passes on without decoding the legs (calling.copy_rows). A thread of this process receives
 and decodes the next batch while the caller writes the current one: the database's work
 (SQLite's steps, waiting on PostgreSQL) releases the interpreter's lock."""
 
@@ -27,6 +29,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
+from functools import partial
 from itertools import islice
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
@@ -34,9 +37,10 @@ from typing import Any, NamedTuple
 import msgspec
 
 from calling.batch_figures import BatchFigures, Counted, count_new_legs
+from calling.copy_rows import copy_text
 from partnerhub.collector import collector_paused
 
-from .fast_legs import UNKNOWN_PARTNER, CheckedLeg
+from .fast_legs import UNKNOWN_PARTNER, CheckedLeg, ReadyLegs
 from .formats import Item
 from .services import checked_call_legs
 from .sources import RowSource
@@ -71,9 +75,13 @@ def map_large_blocks() -> bool:
     return bool(libc.mallopt(_M_MMAP_THRESHOLD, MAPPED_FROM) and libc.mallopt(_M_TRIM_THRESHOLD, TRIMMED_FROM))
 
 
-def _read(source: RowSource, batch_size: int, first_batch: int, partner_id: int, out: Connection) -> None:
-    """The child: send each batch as (checked legs, other items, whether its legs are counted),
-    then its counted figures if they are, and at the end the ignored columns."""
+def _read(
+    source: RowSource, batch_size: int, first_batch: int, partner_id: int, copy_ready: bool, out: Connection
+) -> None:
+    """The child: send each batch as (checked legs, other items, whether its legs are counted,
+    for legs made ready for COPY their rows as COPY text, the customers they name and how many
+    they are, else None), then its counted figures if
+    they are, and at the end the ignored columns."""
     # Ctrl-C reaches the whole process group: the command stops us, one traceback is enough.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -87,7 +95,7 @@ def _read(source: RowSource, batch_size: int, first_batch: int, partner_id: int,
                 if not (batch := list(islice(items, size))):
                     break
                 size = min(size * 2, batch_size)
-                _send_batch(batch, out)
+                _send_batch(batch, out, copy_ready)
         out.send((_END, source.ignored_columns))
     except Exception as error:  # whatever stopped the reading is the parent's to raise
         try:
@@ -98,15 +106,25 @@ def _read(source: RowSource, batch_size: int, first_batch: int, partner_id: int,
         out.close()
 
 
-def _send_batch(batch: list[Item], out: Connection) -> None:
-    """Send a batch's checked legs and other items, then the legs' figures if they can be counted."""
+def _send_batch(batch: list[Item], out: Connection, copy_ready: bool = False) -> None:
+    """Send a batch's checked legs and other items, then the legs' figures if they can be counted.
+    With `copy_ready`, a batch of countable legs none of which names its site by name goes with
+    its rows as COPY text, in leg-id order, and the customers it names (ReadyLegs)."""
     legs = [item for item in batch if isinstance(item, CheckedLeg)]
     others = [item for item in batch if not isinstance(item, CheckedLeg)] if len(legs) < len(batch) else []
     # The legs first, so that the writing starts while their figures are counted.
     countable = bool(legs) and len({leg.row[2] for leg in legs}) == len(legs)
-    out.send((_BATCH, _encode(legs), pickle.dumps(others, protocol=pickle.HIGHEST_PROTOCOL), countable))
+    ready = None
+    if copy_ready and countable and not any(leg.location_name for leg in legs):
+        text = copy_text(leg.row for leg in sorted(legs, key=_leg_id))
+        ready = (text, sorted({leg.org_hex for leg in legs}), len(legs))
+    out.send((_BATCH, _encode(legs), pickle.dumps(others, protocol=pickle.HIGHEST_PROTOCOL), countable, ready))
     if countable:
         out.send((_COUNTED, _encode(count_new_legs(leg.counted_row for leg in legs))))
+
+
+def _leg_id(leg: CheckedLeg) -> str:
+    return str(leg.row[2])
 
 
 def _figures_of(sent: "Future[bytes]") -> Counted:
@@ -117,10 +135,12 @@ def _figures_of(sent: "Future[bytes]") -> Counted:
 class ReadBatch(NamedTuple):
     """A batch of items and, for call legs, what returns its checked legs' figures
     (calling.batch_figures) once the reading process has counted them: None for a batch that
-    repeats a leg id, which only the database can settle."""
+    repeats a leg id, which only the database can settle. Checked legs made ready for COPY
+    are in `ready`, not among the items."""
 
     items: list[Item]
     counted: Counted | None
+    ready: ReadyLegs | None = None
 
 
 class ReadAhead:
@@ -139,9 +159,11 @@ class ReadAhead:
         batch_size: int,
         first_batch: int | None = None,
         partner_id: int = UNKNOWN_PARTNER,
+        copy_ready: bool = False,
     ) -> None:
         self._source = source
         self._partner_id = partner_id
+        self._copy_ready = copy_ready
         self._batch_size = batch_size
         self._first_batch = min(first_batch or batch_size, batch_size)
         self.ignored_columns: list[str] = []
@@ -166,7 +188,7 @@ class ReadAhead:
         sys.stderr.flush()
         self._child = context.Process(
             target=_read,
-            args=(self._source, self._batch_size, self._first_batch, self._partner_id, sender),
+            args=(self._source, self._batch_size, self._first_batch, self._partner_id, self._copy_ready, sender),
             daemon=True,
         )
         # Frozen, what the child inherits is never collected there: no finaliser of an object of
@@ -232,11 +254,16 @@ class ReadAhead:
                     pending.set_exception(message[1] if message[0] == _FAILED else EOFError("no figures were sent"))
                 self._hand_over(*message)
                 return
-            _, legs, others, countable = message
+            _, legs, others, countable, copy_ready = message
             batch: list[Item] = pickle.loads(others)
-            batch.extend(_decode_legs(legs))
+            ready = None
+            if copy_ready is None:
+                batch.extend(_decode_legs(legs))
+            else:
+                text, org_hexes, count = copy_ready
+                ready = ReadyLegs(text, org_hexes, self._partner_id, count, partial(_decode_legs, legs))
             pending = Future() if countable else None
-            self._hand_over(_BATCH, ReadBatch(batch, None if pending is None else _figures_of(pending)))
+            self._hand_over(_BATCH, ReadBatch(batch, None if pending is None else _figures_of(pending), ready))
 
     def _wait_until_taken(self) -> bool:
         """Wait until the caller has taken the batch decoded last; False if it left the `with`

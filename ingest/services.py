@@ -39,7 +39,7 @@ from subscriptions.services import (
 )
 
 from .activity import BATCH_ACTION
-from .fast_legs import UNKNOWN_PARTNER, CheckedLeg, FastLegs
+from .fast_legs import UNKNOWN_PARTNER, CheckedLeg, FastLegs, ReadyLegs
 from .formats import BadLine, Item, Row
 from .validation import KINDS, PARSERS, Parsed, RowInvalid, describe
 
@@ -373,6 +373,25 @@ def _ingest_call_legs(
         tally.duplicates += result.duplicates
 
 
+def _store_ready_legs(
+    legs: ReadyLegs, directory: _Directory, tally: _Tally, counted: Counted | None, stored_weeks: StoredUserWeeks | None
+) -> bool:
+    """Store call legs made ready for COPY as they are, with the figures `counted` for them, when
+    every customer they name is one the scope sees, of the partner their rows were made for, and
+    all are in one region; False, with nothing done, otherwise (the legs are then ingested as
+    any others: their rejections need their lines, other regions and partners rows of their own)."""
+    orgs = [uuid.UUID(org_hex) for org_hex in legs.org_hexes]
+    directory.load(orgs)
+    customers = [directory.get(org_id) for org_id in orgs]
+    regions = {customer.region for customer in customers if customer is not None}
+    if len(regions) != 1 or any(customer is None or customer.partner_id != legs.partner_id for customer in customers):
+        return False
+    result = append_leg_rows(region=regions.pop(), rows=legs.rows(), counted=counted, stored_weeks=stored_weeks)
+    tally.accepted += result.accepted
+    tally.duplicates += result.duplicates
+    return True
+
+
 def _of_orgs(counted: Counted, org_hexes: set[str], site_ids: Mapping[tuple[str, str], str] | None) -> Counted:
     """What `counted` counts for these customers alone, with the ids of the sites its legs name
     (by org hex and name) in place of their names."""
@@ -390,6 +409,7 @@ def ingest_batch(
     chunk_size: int = CHUNK_ROWS,
     counted: Counted | None = None,
     stored_weeks: StoredUserWeeks | None = None,
+    ready_legs: ReadyLegs | None = None,
 ) -> BatchResult:
     """Ingest one batch of rows (from ingest.formats readers) of one kind for the scope.
 
@@ -403,7 +423,9 @@ def ingest_batch(
     `counted`, for call legs read ahead (ingest.read_ahead), returns what the batch's checked
     legs add to the rollups if they are all new (calling.batch_figures); it applies when the
     batch is one chunk. `stored_weeks`, kept by a caller that ingests batch after batch, spares
-    each batch the user weeks the earlier ones stored (calling.stored_weeks).
+    each batch the user weeks the earlier ones stored (calling.stored_weeks). `ready_legs`, call
+    legs the command's reading process made ready for COPY, belong to the batch besides `rows`;
+    `counted`, if given, counts them alone.
 
     Raises NotAllowed without the INGEST permission (for a token: its `ingest` scope), and
     ValueError for an unknown kind."""
@@ -412,6 +434,13 @@ def ingest_batch(
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     tally = _Tally()
     directory = _Directory(scope)
+    if ready_legs is not None:
+        if kind != "call-legs":
+            raise ValueError(f"legs made ready for COPY are call legs, not {kind}")
+        if _store_ready_legs(ready_legs, directory, tally, counted, stored_weeks):
+            counted = None
+        else:
+            rows = [*rows, *ready_legs.checked()]
     if not (isinstance(rows, Sequence) and len(rows) <= chunk_size):
         counted = None  # counted for the whole batch, not for one of its chunks
     for chunk in _chunks(rows, chunk_size):

@@ -1,7 +1,8 @@
 """Property: however legs arrive (duplicates, out of order, late, split into any batches), the
 incrementally kept rollups equal a recomputation from the raw legs, whether a batch's rollup
 changes are derived in SQL or counted ahead in Python (as the command's reading process does),
-and whether or not a run's earlier batches spare the later ones their stored user weeks."""
+whether or not a run's earlier batches spare the later ones their stored user weeks, and whether
+the rows arrive as such or made ready for COPY (calling.copy_rows)."""
 
 import datetime as dt
 import itertools
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calling.batch_figures import count_batch
+from calling.copy_rows import CopyReadyRows, copy_text
 from calling.models import CallDailyRollup, CallingUserWeek, CallLeg
 from calling.rules import CallLegRecord
 from calling.services import AppendResult, append_call_legs, append_leg_rows, leg_row, recompute_rollups
@@ -79,25 +81,38 @@ def snapshot() -> dict[str, list[tuple[object, ...]]]:
     return result
 
 
-def append(batch: list[CallLegRecord], counted_ahead: bool, stored_weeks: StoredUserWeeks | None) -> AppendResult:
+def append(
+    batch: list[CallLegRecord], counted_ahead: bool, stored_weeks: StoredUserWeeks | None, copy_ready: bool = False
+) -> AppendResult:
     if not counted_ahead:
         return append_call_legs(region="EU", legs=batch)
     rows = [leg_row(leg, ORGS[leg.org_id]) for leg in batch]
     figures = count_batch(rows)  # None if a leg id repeats
     counted = None if figures is None else lambda: figures
+    if copy_ready and figures is not None and rows:
+        # As the command's reading process sends distinct legs: in leg-id order.
+        text = copy_text(sorted(rows, key=lambda row: str(row[2])))
+        ready = CopyReadyRows(text, {str(row[0]): int(str(row[1])) for row in rows}, len(rows), lambda: rows)
+        return append_leg_rows(region="EU", rows=ready, counted=counted, stored_weeks=stored_weeks)
     return append_leg_rows(region="EU", rows=rows, counted=counted, stored_weeks=stored_weeks)
 
 
 @pytest.mark.parametrize(
-    ("counted_ahead", "weeks_remembered"),
-    [(False, False), (True, False), (True, True)],
-    ids=["derived in SQL", "counted ahead", "counted ahead, stored user weeks remembered"],
+    ("counted_ahead", "weeks_remembered", "copy_ready"),
+    [(False, False, False), (True, False, False), (True, True, False), (True, True, True)],
+    ids=[
+        "derived in SQL",
+        "counted ahead",
+        "counted ahead, stored user weeks remembered",
+        "counted ahead, stored user weeks remembered, rows ready for COPY",
+    ],
 )
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=batches())
 def test_incremental_rollups_equal_a_recomputation_from_the_raw_legs(
     counted_ahead: bool,
     weeks_remembered: bool,
+    copy_ready: bool,
     batches: list[list[CallLegRecord]],
     django_capture_on_commit_callbacks,
 ):
@@ -109,7 +124,7 @@ def test_incremental_rollups_equal_a_recomputation_from_the_raw_legs(
     for batch in batches:
         # The test's transaction never commits: each batch's commit callbacks run as a commit's would.
         with django_capture_on_commit_callbacks(using=EU, execute=True):
-            result = append(batch, counted_ahead, stored_weeks)
+            result = append(batch, counted_ahead, stored_weeks, copy_ready)
         accepted += result.accepted
         duplicates += result.duplicates
     incremental = snapshot()

@@ -296,3 +296,31 @@ def test_an_unreadable_csv_header_stops_before_any_row(tmp_path, partner):
     path.write_bytes(b'org_id,"name\n')
     with pytest.raises(CommandError, match="the CSV header"):
         run("locations", str(path), partner=partner.name)
+
+
+@pytest.mark.postgresql
+def test_on_postgresql_call_legs_reach_the_writer_ready_for_copy_and_roll_up_alike(
+    tmp_path, partner, customer, monkeypatch
+):
+    from ingest.management.commands import ingest as command
+
+    ready = []
+    ingest_batch = command.ingest_batch
+
+    def spy(**options):
+        ready.append(options["ready_legs"] is not None)
+        return ingest_batch(**options)
+
+    monkeypatch.setattr(command, "ingest_batch", spy)
+    legs = [
+        {**sample_rows(customer.org_id)["call-legs"][0], "leg_id": f"leg-{n}", "call_id": f"call-{n // 3}"}
+        for n in range(12)
+    ]
+    path = tmp_path / "legs.ndjson"
+    path.write_bytes(ndjson(legs))
+    out, _ = run("call-legs", str(path), partner=partner.name, batch_size=5)
+    assert "accepted: 12" in out.splitlines()
+    assert ready == [True, True, True, True]  # 1, 2, 4 and 5 legs: calls split between them
+    stored = sorted(CallDailyRollup.objects.using(EU).values_list("day", "legs", "calls"))
+    recompute_rollups(region="EU")
+    assert stored == sorted(CallDailyRollup.objects.using(EU).values_list("day", "legs", "calls"))

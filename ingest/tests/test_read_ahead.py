@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from calling.batch_figures import count_batch
+from calling.copy_rows import copy_text
 from ingest import read_ahead
 from ingest.fast_legs import CheckedLeg
 from ingest.formats import BadLine, Row
@@ -238,3 +239,36 @@ def test_a_large_block_gets_a_mapping_of_its_own_even_after_a_larger_one_was_fre
         [sys.executable, "-c", f"FIX = {fix}\n{_LARGE_BLOCKS}"], capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == expected.split()
+
+
+def read_ready(data: bytes, batch_size: int = 10) -> list[ReadBatch]:
+    with ReadAhead(ndjson_source(data), batch_size, partner_id=5, copy_ready=True) as reader:  # type: ignore[arg-type]
+        return list(reader)
+
+
+def test_legs_made_ready_for_copy_arrive_as_text_in_leg_id_order_and_undecoded(monkeypatch):
+    decoded = []
+    decode_legs = read_ahead._decode_legs
+    monkeypatch.setattr(read_ahead, "_decode_legs", lambda message: decoded.append(message) or decode_legs(message))
+    body = leg(3) + b"\n" + b"{not json\n" + leg(12) + b"\n"
+    [batch] = read_ready(body)
+    assert batch.ready is not None and batch.counted is not None
+    assert [type(item) for item in batch.items] == [BadLine]  # the legs are not among the items
+    assert decoded == []
+    in_process = checked_call_legs(open_rows(io.BytesIO(body), kind="call-legs", syntax="ndjson"), 5)
+    legs = [item for item in in_process if isinstance(item, CheckedLeg)]
+    assert [leg.row[2] for leg in legs] == ["leg-3", "leg-12"]
+    assert batch.ready.text == copy_text([legs[1].row, legs[0].row])  # "leg-12" sorts first
+    assert (batch.ready.org_hexes, batch.ready.partner_id, batch.ready.count) == ([ORG.hex], 5, 2)
+    assert batch.ready.checked() == legs
+    assert len(decoded) == 1
+
+
+def test_a_batch_repeating_a_leg_id_or_naming_a_site_is_not_made_ready():
+    repeated, named = (
+        read_ready(leg(1) + b"\n" + leg(1, duration_seconds=7) + b"\n"),
+        read_ready(leg(1, location_name="Berlin HQ") + b"\n"),
+    )
+    for [batch] in (repeated, named):
+        assert batch.ready is None
+        assert all(isinstance(item, CheckedLeg) for item in batch.items)

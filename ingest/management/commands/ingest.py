@@ -23,6 +23,7 @@ from ingest.services import ingest_batch, rolled_back
 from ingest.sources import DAMAGED_GZIP, FORMATS, decompressed, open_rows, reading_format, sniff_syntax
 from ingest.validation import KINDS
 from partnerhub.collector import collector_paused
+from regions.registry import REGION_ALIASES
 
 MAX_BATCH = 100_000
 # Call legs' rollups cost a write per bucket a batch touches, and a commit rewrites the pages it
@@ -30,6 +31,12 @@ MAX_BATCH = 100_000
 # command's peak memory stays about 275 MB either way (docs/benchmarks.md).
 DEFAULT_BATCH = 50_000
 _PROGRESS_EVERY = 1.0  # seconds
+
+
+def _copies() -> bool:
+    """Whether every region's database loads rows by COPY (PostgreSQL): the reading process then
+    makes call legs' rows ready for it (calling.copy_rows)."""
+    return all(connections[alias].vendor == "postgresql" for alias in REGION_ALIASES.values())
 
 
 def _batch_size(text: str) -> int:
@@ -206,10 +213,12 @@ class Command(BaseCommand):
                 first_batch = batch_size // 5 if kind == "call-legs" else batch_size
                 stored_weeks = StoredUserWeeks()
                 with (
-                    ReadAhead(source, batch_size, first_batch, scope.partner_id) as batches,
+                    ReadAhead(
+                        source, batch_size, first_batch, scope.partner_id, copy_ready=kind == "call-legs" and _copies()
+                    ) as batches,
                     rolled_back() if whole_file else nullcontext(),
                 ):
-                    for batch, counted in batches:
+                    for batch, counted, ready in batches:
                         # A batch's tens of thousands of rows are freed as a whole once written,
                         # before the collector resumes: it then has few objects to go through.
                         with collector_paused(), rolled_back() if dry_run and not whole_file else nullcontext():
@@ -221,8 +230,9 @@ class Command(BaseCommand):
                                 chunk_size=batch_size,
                                 counted=counted,
                                 stored_weeks=stored_weeks,
+                                ready_legs=ready,
                             )
-                            del batch, counted
+                            del batch, counted, ready
                         rows += result.rows
                         accepted += result.accepted
                         duplicates += result.duplicates
