@@ -80,8 +80,8 @@ def _read(
 ) -> None:
     """The child: send each batch as (checked legs, other items, whether its legs are counted,
     for legs made ready for COPY their rows as COPY text, the customers they name and how many
-    they are, else None), then its counted figures if
-    they are, and at the end the ignored columns."""
+    they are, else None), then its counted figures if they are, and at the end the ignored
+    columns."""
     # Ctrl-C reaches the whole process group: the command stops us, one traceback is enough.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
