@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from accounts.decorators import scoped_view
 from accounts.middleware import PortalRequest
@@ -163,7 +163,7 @@ def _choices(request: PortalRequest, regions: list[str]) -> tuple[str, str]:
     return OverviewForm(request.GET).chosen(default_region=default)
 
 
-@require_GET
+@require_safe
 @scoped_view
 def licenses(request: PortalRequest) -> HttpResponse:
     scope = request.scope
@@ -226,7 +226,7 @@ def licenses(request: PortalRequest) -> HttpResponse:
     return render(request, "analytics/licenses.html", context)
 
 
-@require_GET
+@require_safe
 @scoped_view
 def license_export(request: PortalRequest, section: str) -> HttpResponseBase:
     """A section's rows as CSV: every row (not one page), the table's columns, the table's order."""

@@ -1,20 +1,22 @@
 """Customers, tags and trials: the directory as the token's admin may see it."""
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from ninja import Query, Router, Schema
-from pydantic import Field
 
+from accounts.models import TokenScope
 from accounts.roles import Permission
-from accounts.scope import Scope
+from accounts.scope import NotAllowed, Scope
 from customers import queries
 from customers.filters import CustomerFilterSet
+from customers.models import Tag
 
 from .errors import ApiError
-from .schemas import ErrorOut
+from .schemas import ErrorOut, Paging
 
 router = Router(tags=["customers"])
 
@@ -58,12 +60,6 @@ class CustomerOut(Schema):
 class CustomerPage(Schema):
     count: int
     items: list[CustomerOut]
-
-
-class Paging(Schema):
-    limit: int = Field(50, ge=1, le=1000)
-    # SQL's OFFSET is a 64-bit integer: a larger one fails in the database instead of answering 422.
-    offset: int = Field(0, ge=0, le=2**63 - 1)
 
 
 class LicenseLineOut(Schema):
@@ -119,8 +115,21 @@ class CustomerDetailOut(CustomerOut):
 
 def scope_of(request: HttpRequest, permission: Permission = Permission.VIEW_CUSTOMERS) -> Scope:
     scope: Scope = request.auth  # type: ignore[attr-defined]
-    scope.require(permission)
+    require(scope, permission)
     return scope
+
+
+def require(scope: Scope, permission: Permission) -> None:
+    """`scope.require(permission)`, except that when the admin's role allows the action and only
+    the token's scopes stand in the way, the refusal names the scope the token lacks: "your role
+    does not allow" would send the admin looking at their role instead of their token."""
+    if not scope.can(permission) and scope.token_scopes is not None:
+        for missing in TokenScope.values:
+            wanted = scope.token_scopes | {missing}
+            if replace(scope, token_scopes=wanted).can(permission):
+                listed = ", ".join(name for name in TokenScope.values if name in wanted)
+                raise NotAllowed(f"this token lacks the {missing} scope; create one with the scopes {listed}")
+    scope.require(permission)
 
 
 def _subscription(view: queries.SubscriptionView) -> SubscriptionOut:
@@ -140,16 +149,53 @@ def _subscription(view: queries.SubscriptionView) -> SubscriptionOut:
     )
 
 
+def tag_named(key: str, names: dict[int, str]) -> int | None:
+    """The id of the tag (of `names`, by id) that a key names, else None: an id, else the name as
+    stored, else the name in another case if only one tag has it. The service keeps names unique
+    whatever their case, but the database only as stored, so an exact spelling wins."""
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; and int() refuses more than
+    # 4,300 digits, while no id has more than 19.
+    if key.isdecimal() and len(key) <= 19 and int(key) in names:
+        return int(key)
+    if exact := [pk for pk, name in names.items() if name == key]:
+        return exact[0]
+    folded = [pk for pk, name in names.items() if name.casefold() == key.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _tags_as_ids(scope: Scope, params: QueryDict) -> QueryDict:
+    """The query with each `tag` as the FilterSet takes it, an id: list items show tags by name,
+    so a tag may also be given by its name (`tag_named`). Raises a 422 naming every value that is
+    not one of the scope's tags; another partner's tag is as unknown as a missing one."""
+    keys = params.getlist("tag")
+    if not keys:
+        return params
+    # A partner has a few dozen tags (the list page loads them all for its menu): matching them
+    # here keeps odd values (40 digits, NUL) out of SQL.
+    names = dict(Tag.objects.visible_to(scope).values_list("pk", "name"))
+    resolved = {key: tag_named(key, names) for key in keys}
+    unknown = [key for key, pk in resolved.items() if pk is None]
+    if unknown:
+        errors = [
+            {"field": "tag", "message": f"unknown tag {key!r}; give one of your partner's tags by id or by name"}
+            for key in unknown
+        ]
+        raise ApiError(422, "The request is not valid.", errors)
+    params = params.copy()
+    params.setlist("tag", [str(resolved[key]) for key in keys])
+    return params
+
+
 @router.get(
     "/customers",
     response={200: CustomerPage, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="List customers",
-    description="Query parameters match the customer list page: q, status, product, tag (id), admin, "
+    description="Query parameters match the customer list page: q, status, product, tag (id or name), admin, "
     "subscription_type, region, sort; each of status, product and tag may repeat.",
 )
 def list_customers(request: HttpRequest, paging: Query[Paging]) -> CustomerPage:
     scope = scope_of(request)
-    filters = CustomerFilterSet(request.GET, scope=scope)
+    filters = CustomerFilterSet(_tags_as_ids(scope, request.GET), scope=scope)
     if not filters.form.is_valid():
         errors = [{"field": name, "message": str(msg)} for name, msgs in filters.form.errors.items() for msg in msgs]
         raise ApiError(422, "The request is not valid.", errors)

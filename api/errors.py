@@ -22,8 +22,12 @@ class ApiError(Exception):
 
 
 def _describe(error: dict[str, Any]) -> dict[str, Any]:
-    location = ".".join(str(part) for part in error.get("loc", ()) if part not in {"body", "payload"})
-    return {"field": location, "message": error.get("msg", "invalid value")}
+    # ninja's location starts with where it found the value (then, in a body, the parameter's name):
+    # name the field as the client wrote it, `limit` or `new_customer.name`, as the operations'
+    # own errors do.
+    loc = [str(part) for part in error.get("loc", ())]
+    written = loc[2:] if loc[:1] == ["body"] else loc[1:]
+    return {"field": ".".join(written), "message": error.get("msg", "invalid value")}
 
 
 def install(api: NinjaAPI) -> None:

@@ -16,14 +16,15 @@ from django.http import HttpRequest, JsonResponse
 from ninja import Header, Query, Router, Schema
 from pydantic import Field
 
-from accounts.roles import ROLE_PERMISSIONS, Permission
-from accounts.scope import NotAllowed, Scope
+from accounts.roles import Permission
+from accounts.scope import Scope
 from ingest import idempotency
 from ingest.formats import UTF8, FormatRefused, text_encoding
 from ingest.services import MAX_LISTED_REJECTIONS, ingest_batch, rolled_back
 from ingest.sources import DAMAGED_GZIP, TooLarge, gunzipped_aside, open_rows
 from ingest.validation import KINDS
 
+from .customers import scope_of
 from .errors import ApiError
 from .schemas import ErrorOut
 
@@ -50,6 +51,8 @@ SYNTAXES = {
     "text/csv": "csv",
     "application/json": "json",
 }
+# The types a refusal names: those of SPEC 11, and the JSON document (application/ndjson is read too).
+_TAKEN = "application/x-ndjson, text/csv or application/json"
 _SPOOL_IN_MEMORY = 1024 * 1024
 _READ_SIZE = 64 * 1024
 _GZIP = ("gzip", "x-gzip")
@@ -102,14 +105,11 @@ class _Body(NamedTuple):
 
 
 def _body_format(request: HttpRequest) -> _Body:
-    content_type = (request.content_type or "").lower()
-    syntax = SYNTAXES.get(content_type)
+    if not request.content_type:
+        raise ApiError(415, f"The Content-Type header is missing: send the rows as {_TAKEN}.")
+    syntax = SYNTAXES.get(request.content_type.lower())
     if syntax is None:
-        raise ApiError(
-            415,
-            "Send the rows as application/x-ndjson, text/csv or application/json, "
-            f"not {request.content_type or 'no type'}.",
-        )
+        raise ApiError(415, f"Send the rows as {_TAKEN}, not {request.content_type}.")
     try:
         encoding = text_encoding((request.content_params or {}).get("charset", UTF8))
     except ValueError as error:
@@ -220,11 +220,7 @@ def ingest(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
     dry_run: bool = Query(False, description="check every row as a real request would, and store nothing"),
 ) -> Any:  # Any: IngestOut, or a replayed answer as it was stored
-    scope: Scope = request.auth  # type: ignore[attr-defined]
-    if not scope.can(Permission.INGEST):
-        if Permission.INGEST in ROLE_PERMISSIONS.get(scope.role, frozenset()):
-            raise NotAllowed("this token lacks the ingest scope; create one with the scopes read, write, ingest")
-        scope.require(Permission.INGEST)
+    scope = scope_of(request, Permission.INGEST)
     body = _body_format(request)
     _check_size(request)
     read = _Read(kind, body.syntax, layout or "native", body.encoding)

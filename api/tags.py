@@ -4,7 +4,7 @@ import uuid
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
@@ -13,9 +13,9 @@ from accounts.services import InvalidInput
 from customers import services
 from customers.models import Customer, Tag
 
-from .customers import scope_of
+from .customers import require, scope_of, tag_named
 from .errors import ApiError
-from .schemas import ErrorOut
+from .schemas import ErrorOut, Paging
 
 router = Router(tags=["tags"])
 
@@ -51,13 +51,12 @@ def _out(tag: Tag) -> TagOut:
 
 
 def _tag(request: HttpRequest, key: str) -> Tag:
-    """A tag of the admin's partner by id or by name (404 otherwise)."""
+    """A tag of the admin's partner by id or by name (`tag_named`; 404 otherwise)."""
     tags = Tag.objects.visible_to(scope_of(request))
-    if "\x00" in key:  # no tag name holds NUL, and PostgreSQL refuses it in a query
+    pk = tag_named(key, dict(tags.values_list("pk", "name")))
+    if pk is None:
         raise Http404("no such tag")
-    # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    found = tags.filter(pk=int(key)).first() if key.isdecimal() else None
-    return found or get_object_or_404(tags, name__iexact=key)
+    return tags.get(pk=pk)
 
 
 def _invalid(error: InvalidInput) -> ApiError:
@@ -65,11 +64,12 @@ def _invalid(error: InvalidInput) -> ApiError:
     return ApiError(status, str(error))
 
 
-@router.get("/tags", response={200: TagList, 401: ErrorOut, 403: ErrorOut})
-def list_tags(request: HttpRequest) -> TagList:
+@router.get("/tags", response={200: TagList, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut})
+def list_tags(request: HttpRequest, paging: Query[Paging]) -> TagList:
     scope = scope_of(request)
-    tags = Tag.objects.visible_to(scope).with_customer_counts(scope)
-    return TagList(count=len(tags), items=[_out(t) for t in tags])
+    tags = Tag.objects.visible_to(scope)
+    page = tags.with_customer_counts(scope)[paging.offset : paging.offset + paging.limit]
+    return TagList(count=tags.count(), items=[_out(t) for t in page])
 
 
 @router.post("/tags", response={201: TagOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
@@ -109,7 +109,7 @@ def delete_tag(request: HttpRequest, key: str) -> Status[None]:
 def tag_customer(request: HttpRequest, org_id: uuid.UUID, payload: CustomerTagIn) -> TagList:
     scope = scope_of(request)
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
-    scope.require(Permission.ASSIGN_TAGS)
+    require(scope, Permission.ASSIGN_TAGS)
     services.tag_customers(scope=scope, tag=_tag(request, payload.tag), org_ids=[customer.org_id])
     tags = list(customer.tags.filter(partner_id=scope.partner_id))
     return TagList(count=len(tags), items=[_out(t) for t in tags])
@@ -121,6 +121,6 @@ def tag_customer(request: HttpRequest, org_id: uuid.UUID, payload: CustomerTagIn
 def untag_customer(request: HttpRequest, org_id: uuid.UUID, key: str) -> Status[None]:
     scope = scope_of(request)
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
-    scope.require(Permission.ASSIGN_TAGS)
+    require(scope, Permission.ASSIGN_TAGS)
     services.untag_customers(scope=scope, tag=_tag(request, key), org_ids=[customer.org_id])
     return Status(204, None)

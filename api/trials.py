@@ -20,7 +20,7 @@ from regions.registry import Region
 from subscriptions import services
 from subscriptions.models import Subscription
 
-from .customers import scope_of
+from .customers import require, scope_of
 from .errors import ApiError
 from .schemas import ErrorOut
 
@@ -88,7 +88,7 @@ def start_trial(request: HttpRequest, payload: TrialIn) -> Status[TrialOut]:
     customer = None
     if payload.org_id is not None:
         customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=payload.org_id)
-    scope.require(Permission.MANAGE_TRIALS)
+    require(scope, Permission.MANAGE_TRIALS)
     new = None
     if payload.new_customer is not None:
         n = payload.new_customer
@@ -111,14 +111,15 @@ def start_trial(request: HttpRequest, payload: TrialIn) -> Status[TrialOut]:
 @router.post(
     "/customers/{org_id}/trials/{subscription_id}/{action}",
     response={200: TrialOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-    description="action: extend (30 days from today), end, or convert (answers the new paid subscription)",
+    description="action: extend (30 days added to the trial's end), end, or convert (answers the new paid "
+    "subscription)",
 )
 def change_trial(
     request: HttpRequest, org_id: uuid.UUID, subscription_id: str, action: Literal["extend", "end", "convert"]
 ) -> TrialOut:
     scope = scope_of(request)
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
-    scope.require(Permission.MANAGE_TRIALS)
+    require(scope, Permission.MANAGE_TRIALS)
     try:
         result = services.change_trial(
             scope=scope, customer=customer, subscription_id=subscription_id, action=action, today=timezone.now().date()

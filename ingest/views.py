@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import scoped_view
 from accounts.middleware import PortalRequest
@@ -20,7 +20,7 @@ from .uploads import UploadForm, UploadResult, ingest_upload
 from .validation import KINDS
 
 
-@require_GET
+@require_safe
 @scoped_view
 def activity(request: PortalRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
-from api.urls import api
+from api.urls import urls as api_urls
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -14,5 +14,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls),
 ]

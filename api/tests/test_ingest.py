@@ -416,3 +416,12 @@ def test_a_read_only_admins_ingest_token_is_refused_for_its_role(client, bearer,
     headers = bearer(AdminFactory(partner=partner, role="read_only"), scopes=("read", "ingest"))
     response = post(client, headers, "locations", ndjson(sample_rows(customer.org_id)["locations"]))
     assert (response.status_code, response.json()["detail"]) == (403, "your role does not allow ingest")
+
+
+def test_a_body_without_a_content_type_is_a_415_saying_the_header_is_missing(client, ingest_headers, customer):
+    response = post(client, ingest_headers, "locations", ndjson(sample_rows(customer.org_id)["locations"]), "")
+
+    assert response.status_code == 415
+    assert response.json()["detail"] == (
+        "The Content-Type header is missing: send the rows as application/x-ndjson, text/csv or application/json."
+    )

@@ -86,3 +86,16 @@ def test_tagging_an_unassigned_customer_is_404_for_a_partner_admin(client, partn
     )
     assert response.status_code == 404
     assert not customer.tags.exists()
+
+
+def test_a_tag_is_named_in_any_case_and_case_twins_by_their_exact_spelling(client, partner, bearer):
+    # The service refuses names that differ only in case; the database alone would take them.
+    upper, lower = TagFactory(partner=partner, name="VIP"), TagFactory(partner=partner, name="vip")
+    TagFactory(partner=partner, name="Gold")
+    headers = bearer(AdminFactory(partner=partner, role="full_admin"))
+
+    assert client.delete("/api/v1/tags/Vip", **headers).status_code == 404
+    assert client.delete("/api/v1/tags/vip", **headers).status_code == 204
+    assert list(Tag.objects.filter(partner=partner).order_by("name").values_list("name", flat=True)) == ["Gold", "VIP"]
+    assert client.delete("/api/v1/tags/gOLD", **headers).status_code == 204
+    assert Tag.objects.filter(pk=upper.pk).exists() and not Tag.objects.filter(pk=lower.pk).exists()
