@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import audit
 from .models import Admin, ApiToken, PartnerOrg, TokenScope, hash_token
@@ -41,7 +42,7 @@ class InvalidInput(ValueError):
 def create_partner(*, name: str, plan: str = "standard", require_mfa: bool = False) -> PartnerOrg:
     """Create a partner org (operator tooling and the demo); it is not live until set up."""
     if PartnerOrg.objects.filter(name=name).exists():
-        raise InvalidInput(f"a partner organization named {name!r} already exists")
+        raise InvalidInput(_("A partner organization named “%(name)s” already exists.") % {"name": name})
     partner = PartnerOrg.objects.create(name=name, plan=plan, require_mfa=require_mfa)
     audit.record(
         scope=None,
@@ -69,12 +70,14 @@ def create_admin(
     if scope is not None:
         scope.require(Permission.MANAGE_ADMINS)
         if scope.partner_id != partner.pk:
-            raise InvalidInput("admins can only be created in your own partner organization")
+            raise InvalidInput(_("Admins can only be created in your own partner organization."))
     email = email.strip().lower()
     if role not in Role.values:
-        raise InvalidInput(f"unknown role {role!r}; expected one of {', '.join(Role.values)}")
+        raise InvalidInput(
+            _("Unknown role “%(role)s”; expected one of %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)}
+        )
     if Admin.objects.filter(email=email).exists():
-        raise InvalidInput(f"an admin with e-mail {email} already exists")
+        raise InvalidInput(_("An admin with e-mail %(email)s already exists.") % {"email": email})
     admin = Admin(email=email, partner=partner, role=role, display_name=display_name)
     if password is not None:
         try:
@@ -99,7 +102,8 @@ def parse_token_scopes(scopes: Iterable[str]) -> frozenset[str]:
     unknown = chosen - set(TokenScope.values)
     if not chosen or unknown:
         raise InvalidInput(
-            f"token scopes must be among {', '.join(TokenScope.values)}; got {', '.join(sorted(unknown)) or 'none'}"
+            _("Token scopes must be among %(scopes)s; got %(got)s.")
+            % {"scopes": ", ".join(TokenScope.values), "got": ", ".join(sorted(unknown)) or _("none")}
         )
     return chosen
 
@@ -135,9 +139,11 @@ def change_role(*, scope: Scope, admin: Admin, role: str) -> Admin:
     scope.require(Permission.MANAGE_ADMINS)
     admin = Admin.objects.select_for_update().get(pk=admin.pk, partner_id=scope.partner_id)
     if role not in Role.values:
-        raise InvalidInput(f"unknown role {role!r}; expected one of {', '.join(Role.values)}")
+        raise InvalidInput(
+            _("Unknown role “%(role)s”; expected one of %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)}
+        )
     if admin.pk == scope.admin_id:
-        raise InvalidInput("you cannot change your own role")
+        raise InvalidInput(_("You cannot change your own role."))
     before = {"role": admin.role}
     admin.role = role
     admin.save(update_fields=["role"])
@@ -154,7 +160,7 @@ def set_admin_active(*, scope: Scope, admin: Admin, active: bool) -> Admin:
     scope.require(Permission.MANAGE_ADMINS)
     admin = Admin.objects.select_for_update().get(pk=admin.pk, partner_id=scope.partner_id)
     if admin.pk == scope.admin_id and not active:
-        raise InvalidInput("you cannot deactivate yourself")
+        raise InvalidInput(_("You cannot deactivate yourself."))
     if not active:
         ApiToken.objects.filter(admin=admin, revoked_at__isnull=True).update(revoked_at=timezone.now())
     admin.is_active = active

@@ -12,12 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import queries, services
 from .decorators import scoped_view
@@ -30,7 +30,14 @@ from .scope import Scope
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+def unknown_action(action: str) -> HttpResponse:
+    """The answer to a POST whose action no button of the page sends (a stale or forged form):
+    400 naming it, so that nothing passes for a success. Plain text, as the action is input."""
+    message = _("Unknown action “%(action)s”: nothing was changed.") % {"action": action}
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+@require_safe
 @login_required
 def home(request: PortalRequest) -> HttpResponse:
     summary = queries.home_summary(request.scope) if request.scope is not None else None
@@ -131,7 +138,7 @@ def _invite(request: PortalRequest, scope: Scope, admin: Admin) -> Invitation:
     return Invitation(email=admin.email, link=link, emailed=emailed, valid_days=valid_days)
 
 
-@require_GET
+@require_safe
 @scoped_view
 def admin_list(request: PortalRequest) -> HttpResponse:
     """The partner's admins: everyone of the partner sees the list, full admins manage it."""
@@ -218,7 +225,7 @@ def admin_active(request: PortalRequest, pk: int) -> HttpResponse:
     scope.require(Permission.MANAGE_ADMINS)
     form = AdminActiveForm(request.POST)
     if not form.is_valid():
-        return redirect("accounts:admins")
+        return unknown_action(request.POST.get("active", ""))
     active = form.cleaned_data["active"]
     try:
         admin = services.set_admin_active(scope=scope, admin=admin, active=active)
@@ -247,7 +254,7 @@ def _profile_page(
     return render(request, "accounts/profile.html", context)
 
 
-@require_GET
+@require_safe
 @scoped_view
 def profile(request: PortalRequest) -> HttpResponse:
     """The signed-in admin's own account: who they are, two-factor status and API tokens."""

@@ -32,6 +32,10 @@ SORT_CHOICES = [
 # The largest id a BigAutoField holds.
 _MAX_ID = 2**63 - 1
 
+# Longer than any name (200), org id or external id (100) worth searching for, and short enough
+# that a search box's URL stays far below the length web servers refuse (414).
+SEARCH_MAX_LENGTH = 200
+
 
 class TagIdsField(django_filters.fields.ModelMultipleChoiceField):
     """Tag ids. Django checks each value with `pk=value`, which accepts any integer, and then
@@ -55,7 +59,14 @@ class TagFilter(django_filters.ModelMultipleChoiceFilter):
 
 
 class CustomerFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        max_length=SEARCH_MAX_LENGTH,
+        error_messages={
+            "max_length": _("A search has at most %(limit_value)d characters; this one has %(show_value)d.")
+        },
+    )
     admin = django_filters.ChoiceFilter(
         choices=ADMIN_CHOICES, method="filter_admin", label=_("Admin"), empty_label=_("Any admin")
     )
@@ -73,9 +84,8 @@ class CustomerFilterSet(django_filters.FilterSet):
     region = django_filters.ChoiceFilter(
         choices=Region.choices, method="filter_region", label=_("Region"), empty_label=_("All regions")
     )
-    sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES, method="filter_sort", label=_("Sort"), empty_label=_("Name (A-Z)")
-    )
+    # No empty choice: "name" is the default order and already the first choice.
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_sort", label=_("Sort"), empty_label=None)
 
     class Meta:
         model = Customer

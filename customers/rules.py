@@ -79,3 +79,18 @@ def next_expiry(facts: CustomerFacts) -> date | None:
     """The earliest end date among active subscriptions and trials (for sorting by expiry)."""
     ends = [s.end_on for s in facts.subscriptions if s.state == "active" and s.end_on is not None]
     return min(ends, default=None)
+
+
+def can_give_access(*, actor_partner_id: int, customer_partner_id: int) -> bool:
+    """Whether an admin may give others access to a customer (assign a partner admin, grant an
+    external admin): only admins of the managing partner may. An external admin sees the customer
+    because the managing partner granted it (SPEC 3), so it may not pass it on, to the managing
+    partner's staff or to its own colleagues."""
+    return actor_partner_id == customer_partner_id
+
+
+def can_take_access(*, actor_partner_id: int, customer_partner_id: int, admin_partner_id: int | None) -> bool:
+    """Whether an admin may remove another admin's assignment or grant on a customer: the managing
+    partner removes anyone's; an external admin only that of admins of its own partner, never the
+    managing partner's staffing nor another partner's grant."""
+    return actor_partner_id in (customer_partner_id, admin_partner_id)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AccessKind, Admin, CustomerAccess
@@ -241,14 +242,17 @@ def _give_access(scope: Scope, org_id: uuid.UUID, admin: Admin, kind: str, actio
 
 @transaction.atomic
 def assign_admin(*, scope: Scope, org_id: uuid.UUID, admin: Admin) -> CustomerAccess:
-    """Give a partner admin of the same partner access to one customer (idempotent).
+    """Give a partner admin of the managing partner access to one of its customers (idempotent).
 
-    Raises Customer.DoesNotExist out of scope, NotAllowed without the permission, and
-    CustomerConflict for an admin of another partner or one who already sees every customer."""
+    Raises Customer.DoesNotExist out of scope, NotAllowed without the permission or for an
+    external admin (only the managing partner staffs its customers), and CustomerConflict for an
+    admin of another partner or one who already sees every customer."""
     scope.require(Permission.MANAGE_ASSIGNMENTS)
     customer = _customer_in_scope(scope, org_id)
+    if not rules.can_give_access(actor_partner_id=scope.partner_id, customer_partner_id=customer.partner_id):
+        raise NotAllowed(_("Only the managing partner assigns admins to its customers."))
     if admin.partner_id != customer.partner_id or admin.role != Role.PARTNER_ADMIN:
-        raise CustomerConflict("only partner admins of the managing partner are assigned to customers")
+        raise CustomerConflict(_("Only partner admins of the managing partner can be assigned to its customers."))
     return _give_access(scope, org_id, admin, AccessKind.ASSIGNED, "customer.assign_admin")
 
 
@@ -258,19 +262,26 @@ def grant_external(*, scope: Scope, org_id: uuid.UUID, admin: Admin) -> Customer
     Only the managing partner grants its own customers."""
     scope.require(Permission.MANAGE_ASSIGNMENTS)
     customer = _customer_in_scope(scope, org_id)
-    if customer.partner_id != scope.partner_id:
-        raise NotAllowed("only the managing partner grants its customers to external admins")
+    if not rules.can_give_access(actor_partner_id=scope.partner_id, customer_partner_id=customer.partner_id):
+        raise NotAllowed(_("Only the managing partner grants its customers to external admins."))
     if admin.partner_id == customer.partner_id or admin.role != Role.EXTERNAL_ADMIN:
-        raise CustomerConflict("customers are granted to external admins of another partner")
+        raise CustomerConflict(_("Customers are granted to external admins of another partner."))
     return _give_access(scope, org_id, admin, AccessKind.GRANTED, "customer.grant_external")
 
 
 @transaction.atomic
 def revoke_access(*, scope: Scope, org_id: uuid.UUID, admin: Admin) -> bool:
-    """Remove an assignment or a grant; returns False when there was none."""
+    """Remove an assignment or a grant; returns False when there was none.
+
+    Raises Customer.DoesNotExist out of scope, and NotAllowed without the permission or when an
+    external admin names an admin of another partner than its own."""
     scope.require(Permission.MANAGE_ASSIGNMENTS)
-    _customer_in_scope(scope, org_id)
-    deleted, _ = CustomerAccess.objects.filter(admin=admin, org_id=org_id).delete()
+    customer = _customer_in_scope(scope, org_id)
+    if not rules.can_take_access(
+        actor_partner_id=scope.partner_id, customer_partner_id=customer.partner_id, admin_partner_id=admin.partner_id
+    ):
+        raise NotAllowed(_("An external admin removes only the access of its own partner's admins."))
+    deleted, _by_model = CustomerAccess.objects.filter(admin=admin, org_id=org_id).delete()
     if deleted:
         audit.record(
             scope=scope,
@@ -290,23 +301,23 @@ _TAG_NAME_MAX = 50  # Tag.name max_length
 def _clean_tag_name(scope: Scope, name: str, *, renaming: Tag | None = None) -> str:
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("a tag needs a name")
+        raise InvalidInput(_("A tag needs a name."))
     if len(name) > _TAG_NAME_MAX:
-        raise InvalidInput(f"a tag name has at most {_TAG_NAME_MAX} characters")
+        raise InvalidInput(_("A tag name has at most %(max)d characters.") % {"max": _TAG_NAME_MAX})
     if "\x00" in name:
         # PostgreSQL cannot store (or even compare) text holding NUL.
-        raise InvalidInput("a tag name cannot contain a NUL character")
+        raise InvalidInput(_("A tag name cannot contain a NUL character."))
     same_name = Tag.objects.visible_to(scope).filter(name__iexact=name)
     if renaming is not None:
         same_name = same_name.exclude(pk=renaming.pk)
     if same_name.exists():
-        raise InvalidInput(f"a tag named {name!r} already exists")
+        raise InvalidInput(_("A tag named “%(name)s” already exists.") % {"name": name})
     return name
 
 
 def _clean_tag_color(color: str) -> str:
     if not _TAG_COLOR.fullmatch(color):
-        raise InvalidInput(f"tag colour {color!r} is not of the form #rrggbb")
+        raise InvalidInput(_("The tag colour “%(color)s” is not a colour code of the form #rrggbb.") % {"color": color})
     return color.lower()
 
 
@@ -339,7 +350,8 @@ def tag_customers(*, scope: Scope, tag: Tag, org_ids: Iterable[uuid.UUID]) -> in
     visible = set(Customer.objects.visible_to(scope).filter(org_id__in=wanted).values_list("org_id", flat=True))
     unknown = wanted - visible
     if unknown:
-        raise InvalidInput(f"unknown customer(s): {', '.join(sorted(str(org_id) for org_id in unknown))}")
+        unknown_ids = ", ".join(sorted(str(org_id) for org_id in unknown))
+        raise InvalidInput(_("Unknown customer(s): %(org_ids)s.") % {"org_ids": unknown_ids})
     already = set(Customer.objects.filter(tags=tag, org_id__in=wanted).values_list("org_id", flat=True))
     added = sorted(wanted - already, key=str)
     through: Any = Customer.tags.through  # Any: the auto-created M2M model has no static type

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import scoped_view
 from accounts.middleware import PortalRequest
@@ -17,8 +17,9 @@ from accounts.models import Admin, AuditEvent
 from accounts.roles import Permission, Role
 from accounts.scope import Scope
 from accounts.services import InvalidInput
+from accounts.views import unknown_action
 
-from . import queries, services
+from . import queries, rules, services
 from .export import csv_response
 from .filters import CustomerFilterSet
 from .forms import BulkTagForm, SavedViewForm
@@ -46,7 +47,7 @@ def _posted_tag(request: PortalRequest, scope: Scope) -> Tag:
     return get_object_or_404(Tag.objects.visible_to(scope), pk=key)
 
 
-@require_GET
+@require_safe
 @scoped_view
 def customer_list(request: PortalRequest) -> HttpResponse:
     scope = request.scope
@@ -68,7 +69,7 @@ def customer_list(request: PortalRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 @scoped_view
 def customer_export(request: PortalRequest) -> HttpResponseBase:
     scope = request.scope
@@ -141,13 +142,31 @@ def delete_view(request: PortalRequest, pk: int) -> HttpResponse:
 _TABS = ("subscriptions", "trials", "admins")
 
 
-@require_GET
+def _removable_admin_ids(scope: Scope, detail: queries.CustomerDetail) -> frozenset[int]:
+    """The admins listed on the Partner admins tab whose assignment or grant the scope may remove
+    (the service decides; this only spares offering a button that would answer 403)."""
+    if not scope.can(Permission.MANAGE_ASSIGNMENTS):
+        return frozenset()
+    with_access = [a.admin_id for a in detail.admins if a.access != "all customers"]
+    return frozenset(
+        pk
+        for pk, partner_id in Admin.objects.filter(pk__in=with_access).values_list("pk", "partner_id")
+        if rules.can_take_access(
+            actor_partner_id=scope.partner_id, customer_partner_id=detail.row.partner_id, admin_partner_id=partner_id
+        )
+    )
+
+
+@require_safe
 @scoped_view
 def customer_detail(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
     scope = request.scope
     assert scope is not None
     detail = queries.customer_detail(scope, org_id)
     tab = request.GET.get("tab") if request.GET.get("tab") in _TABS else "subscriptions"
+    may_give_access = scope.can(Permission.MANAGE_ASSIGNMENTS) and rules.can_give_access(
+        actor_partner_id=scope.partner_id, customer_partner_id=detail.row.partner_id
+    )
     context = {
         "detail": detail,
         "customer": detail.row,
@@ -158,12 +177,15 @@ def customer_detail(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
         "may_assign_tags": scope.can(Permission.ASSIGN_TAGS),
         "may_manage_trials": scope.can(Permission.MANAGE_TRIALS),
         "may_manage_assignments": scope.can(Permission.MANAGE_ASSIGNMENTS),
+        "removable_admin_ids": _removable_admin_ids(scope, detail),
         "assignable_admins": list(
             Admin.objects.filter(partner_id=detail.row.partner_id, role=Role.PARTNER_ADMIN, is_active=True)
             .exclude(pk__in=[a.admin_id for a in detail.admins])
             .order_by("email")
-        ),
-        "may_grant": detail.row.partner_id == scope.partner_id and scope.can(Permission.MANAGE_ASSIGNMENTS),
+        )
+        if may_give_access
+        else [],
+        "may_grant": may_give_access,
     }
     template = "customers/detail.html#tab" if request.htmx and not request.htmx.boosted else "customers/detail.html"
     return render(request, template, context)
@@ -177,10 +199,11 @@ def customer_tags(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
     assert scope is not None
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
     tag = _posted_tag(request, scope)
-    if request.POST.get("action") == "remove":
-        services.untag_customers(scope=scope, tag=tag, org_ids=[customer.org_id])
-    else:
-        services.tag_customers(scope=scope, tag=tag, org_ids=[customer.org_id])
+    changes = {"add": services.tag_customers, "remove": services.untag_customers}
+    action = request.POST.get("action", "")
+    if action not in changes:
+        return unknown_action(action)
+    changes[action](scope=scope, tag=tag, org_ids=[customer.org_id])
     return redirect("customers:detail", org_id=customer.org_id)
 
 
@@ -191,21 +214,19 @@ def customer_access(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
     scope = request.scope
     assert scope is not None
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
+    changes = {"assign": services.assign_admin, "grant": services.grant_external, "revoke": services.revoke_access}
+    action = request.POST.get("action", "")
+    if action not in changes:
+        return unknown_action(action)
     email = request.POST.get("email", "").strip().lower()
     # PostgreSQL refuses a NUL character in a query parameter; no e-mail address holds one.
     admin = Admin.objects.filter(email=email, is_active=True).first() if "\x00" not in email else None
-    action = request.POST.get("action")
     back = redirect(f"{reverse('customers:detail', args=[customer.org_id])}?tab=admins")
     if admin is None:
         messages.error(request, _("No active admin with e-mail %(email)s.") % {"email": email or "—"})
         return back
     try:
-        if action == "assign":
-            services.assign_admin(scope=scope, org_id=customer.org_id, admin=admin)
-        elif action == "grant":
-            services.grant_external(scope=scope, org_id=customer.org_id, admin=admin)
-        else:
-            services.revoke_access(scope=scope, org_id=customer.org_id, admin=admin)
+        changes[action](scope=scope, org_id=customer.org_id, admin=admin)
     except services.CustomerConflict as error:
         messages.error(request, str(error))
     else:
@@ -221,18 +242,20 @@ def tag_list(request: PortalRequest) -> HttpResponse:
     scope = request.scope
     assert scope is not None
     if request.method == "POST":
-        action = request.POST.get("action")
+        action = request.POST.get("action", "")
+        # An unknown tag is a 404 whatever the action, as everywhere else.
+        tag = None if action == "create" else _posted_tag(request, scope)
+        if action not in ("create", "update", "delete"):
+            return unknown_action(action)
         try:
-            if action == "create":
+            if tag is None:
                 services.create_tag(scope=scope, name=request.POST.get("name", ""), color=request.POST.get("color", ""))
+            elif action == "delete":
+                services.delete_tag(scope=scope, tag=tag)
             else:
-                tag = _posted_tag(request, scope)
-                if action == "delete":
-                    services.delete_tag(scope=scope, tag=tag)
-                else:
-                    services.update_tag(
-                        scope=scope, tag=tag, name=request.POST.get("name"), color=request.POST.get("color")
-                    )
+                services.update_tag(
+                    scope=scope, tag=tag, name=request.POST.get("name"), color=request.POST.get("color")
+                )
         except InvalidInput as error:
             messages.error(request, str(error))
         else:

@@ -17,9 +17,13 @@ def trial_end_date(start_on: date, days: int) -> date:
     return start_on + timedelta(days=days)
 
 
-def extended_trial_end(today: date) -> date:
-    """Extending a trial gives 30 days counted from today, whatever was left."""
-    return today + timedelta(days=TRIAL_EXTENSION_DAYS)
+def extended_trial_end(end_on: date | None, today: date) -> date:
+    """The last day of a trial after one extension: TRIAL_EXTENSION_DAYS added to its current
+    last day, so an extension never takes days away (a trial ending 26 January, extended on
+    26 November, ends 25 February). A trial whose last day has passed, or that has none, gets
+    them from today."""
+    counted_from = today if end_on is None else max(end_on, today)
+    return counted_from + timedelta(days=TRIAL_EXTENSION_DAYS)
 
 
 def new_subscription_id(prefix: str) -> str:

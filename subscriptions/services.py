@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.models import AccessKind, CustomerAccess
@@ -266,21 +267,21 @@ def start_trial(
     ValueError for a length other than 30/60/90 days or an empty product list."""
     scope.require(Permission.MANAGE_TRIALS)
     if not products:
-        raise TrialRefused("choose at least one product")
+        raise TrialRefused(_("Choose at least one product."))
     if licenses < 1:
-        raise TrialRefused("a trial needs at least one license")
+        raise TrialRefused(_("A trial needs at least one license."))
     end_on = rules.trial_end_date(today, days)
     contact = ""
     if customer is None:
         if new_customer is None:
-            raise TrialRefused("choose an existing customer or describe a new one")
+            raise TrialRefused(_("Choose an existing customer or describe a new one."))
         customer = _register_new_customer(scope, new_customer)
         contact = new_customer.admin_email
     elif not Customer.objects.visible_to(scope).filter(org_id=customer.org_id).exists():
         raise Customer.DoesNotExist(f"customer {customer.org_id} not found")
     with region_atomic(customer.region):
         if Subscription.objects.filter(org_id=customer.org_id, kind=SubscriptionKind.TRIAL, state="active").exists():
-            raise TrialRefused(f"{customer.name} already has a trial running")
+            raise TrialRefused(_("%(customer)s already has a trial running.") % {"customer": customer.name})
         trial = Subscription.objects.create(
             subscription_id=rules.new_subscription_id("Trial"),
             org_id=customer.org_id,
@@ -317,10 +318,10 @@ def start_trial(
 @transaction.atomic
 def _register_new_customer(scope: Scope, new: NewCustomer) -> Customer:
     if new.region not in Region.values:
-        raise TrialRefused(f"unknown region {new.region!r}")
+        raise TrialRefused(_("Unknown region “%(region)s”.") % {"region": new.region})
     name = " ".join(new.name.split())
     if not name:
-        raise TrialRefused("a new customer needs a name")
+        raise TrialRefused(_("A new customer needs a name."))
     customer = Customer.objects.create(
         org_id=uuid.uuid4(), name=name, partner_id=scope.partner_id, region=new.region, lifecycle=Lifecycle.PENDING
     )
@@ -339,7 +340,8 @@ def _register_new_customer(scope: Scope, new: NewCustomer) -> Customer:
 
 
 def change_trial(*, scope: Scope, customer: Customer, subscription_id: str, action: str, today: date) -> Subscription:
-    """Extend (30 days from today), end, or convert a running trial of a customer in scope.
+    """Extend (30 days added to its current end), end, or convert a running trial of a customer
+    in scope.
 
     Converting creates an active paid subscription with the trial's lines for a one-year term
     and ends the trial. Raises Customer.DoesNotExist out of scope, Subscription.DoesNotExist for
@@ -353,16 +355,16 @@ def change_trial(*, scope: Scope, customer: Customer, subscription_id: str, acti
             org_id=customer.org_id, subscription_id=subscription_id, kind=SubscriptionKind.TRIAL
         )
         if trial.state != SubscriptionState.ACTIVE:
-            raise TrialRefused(f"trial {subscription_id} is not running")
+            raise TrialRefused(_("Trial %(trial)s is not running.") % {"trial": subscription_id})
         before = {"state": trial.state, "end_on": trial.end_on}
         result = trial
         if action == "extend":
-            trial.end_on = rules.extended_trial_end(today)
+            trial.end_on = rules.extended_trial_end(trial.end_on, today)
         elif action in {"end", "convert"}:
             trial.state = SubscriptionState.EXPIRED
             trial.end_on = today
         else:
-            raise TrialRefused(f"unknown trial action {action!r}")
+            raise TrialRefused(_("Unknown trial action “%(action)s”.") % {"action": action})
         trial.updated_at = timezone.now()
         trial.save()
         if action == "convert":

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import scoped_view
 from accounts.middleware import PortalRequest
 from accounts.roles import Permission
+from accounts.views import unknown_action
 from customers.models import Customer
 
 from . import services
@@ -57,6 +58,13 @@ def change_trial(request: PortalRequest, org_id: uuid.UUID, subscription_id: str
     assert scope is not None
     customer = get_object_or_404(Customer.objects.visible_to(scope), org_id=org_id)
     action = request.POST.get("action", "")
+    done = {
+        "extend": _("Trial extended to %(end)s."),
+        "end": _("Trial ended."),
+        "convert": _("Converted to paid subscription %(sub)s."),
+    }
+    if action not in done:
+        return unknown_action(action)
     try:
         result = services.change_trial(
             scope=scope, customer=customer, subscription_id=subscription_id, action=action, today=timezone.now().date()
@@ -66,10 +74,5 @@ def change_trial(request: PortalRequest, org_id: uuid.UUID, subscription_id: str
     except services.TrialRefused as error:
         messages.error(request, str(error))
     else:
-        done = {
-            "extend": _("Trial extended to %(end)s."),
-            "end": _("Trial ended."),
-            "convert": _("Converted to paid subscription %(sub)s."),
-        }
         messages.success(request, done[action] % {"end": result.end_on, "sub": result.subscription_id})
     return redirect(f"/customers/{customer.org_id}/?tab=trials")

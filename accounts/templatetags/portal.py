@@ -2,6 +2,7 @@
 
 from django import forms, template
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from regions.registry import Region
@@ -37,6 +38,16 @@ def bootstrap_widget(field: forms.BoundField) -> SafeString:
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
+
+
+@register.simple_tag
+def field_errors(field: forms.BoundField) -> SafeString:
+    """A field's errors under it, with the id (`<field id>_error`) that Django's widget names in
+    its `aria-describedby` once the field has errors; nothing for a valid field."""
+    if not field.errors:
+        return SafeString("")
+    messages = " ".join(field.errors)
+    return format_html('<div class="invalid-feedback d-block" id="{}_error">{}</div>', field.auto_id, messages)
 
 
 @register.simple_tag(takes_context=True)

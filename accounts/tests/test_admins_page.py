@@ -182,7 +182,7 @@ def test_a_full_admin_cannot_change_their_own_role(client, team):
 
     full.refresh_from_db()
     assert full.role == "full_admin"
-    assert "you cannot change your own role" in response.content.decode()
+    assert "You cannot change your own role." in response.content.decode()
 
 
 def test_an_unknown_role_changes_nothing(client, team):
@@ -332,7 +332,7 @@ def test_a_full_admin_cannot_deactivate_themselves(client, team):
 
     full.refresh_from_db()
     assert full.is_active
-    assert "you cannot deactivate yourself" in response.content.decode()
+    assert "You cannot deactivate yourself." in response.content.decode()
 
 
 def test_the_admin_menu_links_to_admins_and_profile(client, team):
@@ -350,3 +350,43 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_an_unknown_activation_value_is_a_400_naming_it_and_changes_nothing(client, team):
+    full, others, _stranger = team
+    reader = others["read_only"]
+    client.force_login(full)
+
+    response = client.post(reverse("accounts:admin_active", args=[reader.pk]), {"active": "bogus"})
+
+    reader.refresh_from_db()
+    assert response.status_code == 400
+    assert "Unknown action “bogus”" in response.content.decode()
+    assert reader.is_active
+    assert not AuditEvent.objects.filter(object_id=str(reader.pk)).exists()
+
+
+def test_deactivating_asks_for_confirmation_naming_the_admin(client, team):
+    full, others, _stranger = team
+    reader = others["read_only"]
+    client.force_login(full)
+
+    response = client.get(reverse("accounts:admins"))
+
+    form = row(response, reader.email)
+    form = form[form.rindex("<form", 0, form.index('name="active" value="0"')) :]
+    assert (
+        f'hx-confirm="Deactivate {reader.email}? They are signed out at once and their API tokens are revoked."' in form
+    )
+    assert 'hx-boost="true"' in form
+
+
+def test_an_invalid_invitation_shows_the_error_where_the_field_points(client, team):
+    full, _others, _stranger = team
+    client.force_login(full)
+
+    response = invite(client, email="not-an-email")
+
+    page = response.content.decode()
+    assert 'aria-describedby="id_email_error"' in page
+    assert '<div class="invalid-feedback d-block" id="id_email_error">Enter a valid email address.</div>' in page

@@ -125,3 +125,36 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     assert not ApiToken.objects.exists()
+
+
+def test_revoking_asks_for_confirmation_naming_the_token(client, full_admin):
+    token, _raw = create_token(admin=full_admin, scopes=["read"])
+    client.force_login(full_admin)
+
+    page = client.get(reverse("accounts:profile")).content.decode()
+
+    form = page[page.index(f'action="{reverse("accounts:token_revoke", args=[token.pk])}"') :]
+    form = form[: form.index(">")]
+    assert f'hx-confirm="Revoke token {token.hint}…? Scripts that use it stop working at once."' in form
+    assert 'hx-boost="true"' in form
+
+
+def test_a_token_without_scopes_shows_the_error_where_the_field_points(client, full_admin):
+    client.force_login(full_admin)
+
+    response = client.post(reverse("accounts:token_create"), {"name": "nothing", "scopes": []})
+
+    assert '<div class="invalid-feedback d-block" id="id_scopes_error">Choose at least one scope.</div>' in (
+        response.content.decode()
+    )
+
+
+def test_a_token_name_too_long_is_shown_where_the_field_points(client, full_admin):
+    client.force_login(full_admin)
+
+    response = client.post(reverse("accounts:token_create"), {"name": "x" * 101, "scopes": ["read"]})
+
+    page = response.content.decode()
+    assert 'aria-describedby="id_name_error"' in page
+    assert 'id="id_name_error">Ensure this value has at most 100 characters (it has 101).</div>' in page
+    assert not ApiToken.objects.exists()

@@ -87,3 +87,131 @@ def test_tags_page_shows_tags_to_read_only_admin_but_refuses_changes(client, set
     assert [t.name for t in client.get("/customers/tags/").context["tags"]] == ["vip"]
     assert client.post("/customers/tags/", {"action": "create", "name": "x", "color": "#000000"}).status_code == 403
     assert Tag.objects.count() == 1
+
+
+def test_an_unknown_tags_page_action_is_a_400_naming_it_and_changes_nothing(client, setup):
+    from customers.tests.factories import TagFactory
+
+    partner, _other, _customer, full = setup
+    tag = TagFactory(partner=partner, name="vip", color="#112233")
+    client.force_login(full)
+
+    response = client.post("/customers/tags/", {"action": "bogus", "tag": tag.pk, "name": "x", "color": "#000000"})
+
+    tag.refresh_from_db()
+    assert response.status_code == 400
+    assert "Unknown action “bogus”" in response.content.decode()
+    assert (tag.name, tag.color) == ("vip", "#112233")
+    assert not AuditEvent.objects.filter(action__startswith="tag.").exists()
+
+
+def test_an_unknown_customer_tag_action_is_a_400_and_adds_no_tag(client, setup):
+    from customers.tests.factories import TagFactory
+
+    partner, _other, customer, full = setup
+    tag = TagFactory(partner=partner)
+    client.force_login(full)
+
+    response = client.post(f"/customers/{customer.org_id}/tags", {"action": "bogus", "tag": tag.pk})
+
+    assert response.status_code == 400
+    assert "Unknown action “bogus”" in response.content.decode()
+    assert not customer.tags.exists()
+
+
+def test_an_unknown_access_action_is_a_400_naming_it_and_removes_nothing(client, setup):
+    partner, _other, customer, full = setup
+    pam = AdminFactory(partner=partner, role="partner_admin")
+    CustomerAccess.objects.create(admin=pam, org_id=customer.org_id, kind="assigned")
+    client.force_login(full)
+
+    response = client.post(f"/customers/{customer.org_id}/access", {"email": pam.email, "action": "x"})
+
+    assert response.status_code == 400
+    assert "Unknown action “x”" in response.content.decode()
+    assert CustomerAccess.objects.filter(admin=pam, org_id=customer.org_id).exists()
+    assert not AuditEvent.objects.filter(action="customer.revoke_access").exists()
+
+
+def test_deleting_a_tag_asks_for_confirmation_naming_the_tag(client, setup):
+    from customers.tests.factories import TagFactory
+
+    partner, _other, _customer, full = setup
+    TagFactory(partner=partner, name="Renewal Q1")
+    client.force_login(full)
+
+    page = client.get("/customers/tags/").content.decode()
+
+    delete_form = page[page.rindex("<form", 0, page.index('value="delete"')) : page.index('value="delete"')]
+    assert 'hx-confirm="Delete the tag “Renewal Q1”? Every customer carrying it loses it."' in delete_form
+    assert 'hx-boost="true"' in delete_form
+
+
+def test_removing_an_admins_access_asks_for_confirmation_naming_admin_and_customer(client, setup):
+    partner, _other, customer, full = setup
+    pam = AdminFactory(partner=partner, role="partner_admin", email="pam@example.com")
+    CustomerAccess.objects.create(admin=pam, org_id=customer.org_id, kind="assigned")
+    client.force_login(full)
+
+    page = client.get(f"/customers/{customer.org_id}/?tab=admins").content.decode()
+
+    assert f'hx-confirm="Remove the access of pam@example.com to {customer.name}?"' in page
+
+
+@pytest.fixture
+def granted(setup):
+    """An external admin of the other partner, granted the managing partner's customer, and a
+    partner admin of the managing partner not assigned to it."""
+    partner, other, customer, _full = setup
+    external = AdminFactory(partner=other, role="external_admin")
+    CustomerAccess.objects.create(admin=external, org_id=customer.org_id, kind="granted")
+    return external, AdminFactory(partner=partner, role="partner_admin", email="staff@managing.example")
+
+
+def test_an_external_admin_cannot_assign_the_managing_partners_admin(client, setup, granted):
+    _partner, _other, customer, _full = setup
+    external, staff = granted
+    client.force_login(external)
+
+    response = client.post(f"/customers/{customer.org_id}/access", {"email": staff.email, "action": "assign"})
+
+    assert response.status_code == 403
+    assert not CustomerAccess.objects.filter(admin=staff).exists()
+
+
+def test_an_external_admin_cannot_remove_the_managing_partners_admin(client, setup, granted):
+    _partner, _other, customer, _full = setup
+    external, staff = granted
+    CustomerAccess.objects.create(admin=staff, org_id=customer.org_id, kind="assigned")
+    client.force_login(external)
+
+    response = client.post(f"/customers/{customer.org_id}/access", {"email": staff.email, "action": "revoke"})
+
+    assert response.status_code == 403
+    assert CustomerAccess.objects.filter(admin=staff, org_id=customer.org_id).exists()
+
+
+def test_an_external_admins_tab_offers_neither_the_managing_partners_admins_nor_their_removal(client, setup, granted):
+    _partner, _other, customer, _full = setup
+    external, staff = granted
+    CustomerAccess.objects.create(admin=staff, org_id=customer.org_id, kind="assigned")
+    client.force_login(external)
+
+    response = client.get(f"/customers/{customer.org_id}/?tab=admins")
+
+    page = response.content.decode()
+    staff_row = page[page.index(f'data-admin="{staff.email}"') :]
+    assert response.context["assignable_admins"] == []
+    assert 'id="assign-admin"' not in page
+    assert 'value="revoke"' not in staff_row[: staff_row.index("</tr>")]
+
+
+def test_an_external_admins_tab_offers_to_remove_its_own_partners_access(client, setup, granted):
+    _partner, _other, customer, _full = setup
+    external, _staff = granted
+    client.force_login(external)
+
+    page = client.get(f"/customers/{customer.org_id}/?tab=admins").content.decode()
+    own_row = page[page.index(f'data-admin="{external.email}"') :]
+
+    assert 'value="revoke"' in own_row[: own_row.index("</tr>")]

@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from customers.rules import CustomerFacts, SubscriptionFacts, customer_statuses, next_expiry, severity
+from customers.rules import (
+    CustomerFacts,
+    SubscriptionFacts,
+    can_give_access,
+    can_take_access,
+    customer_statuses,
+    next_expiry,
+    severity,
+)
 
 TODAY = date(2026, 11, 25)
 RECENT = datetime(2026, 11, 20, tzinfo=UTC)
@@ -107,3 +115,27 @@ def test_expired_exactly_when_no_active_provisioning_or_suspended_subscription(s
 @given(subs=st.lists(subscription_facts, max_size=6))
 def test_statuses_are_never_empty(subs):
     assert customer_statuses(facts(*subs, last_activity=RECENT), today=TODAY)
+
+
+MANAGING, EXTERNAL, THIRD = 1, 2, 3
+
+
+def test_only_the_managing_partner_gives_access_to_its_customer():
+    assert can_give_access(actor_partner_id=MANAGING, customer_partner_id=MANAGING) is True
+    assert can_give_access(actor_partner_id=EXTERNAL, customer_partner_id=MANAGING) is False
+
+
+def test_the_managing_partner_takes_anyones_access_to_its_customer():
+    for admin_partner_id in (MANAGING, EXTERNAL, THIRD, None):
+        assert can_take_access(
+            actor_partner_id=MANAGING, customer_partner_id=MANAGING, admin_partner_id=admin_partner_id
+        )
+
+
+def test_an_external_admin_takes_access_only_from_admins_of_its_own_partner():
+    def may(admin_partner_id):
+        return can_take_access(
+            actor_partner_id=EXTERNAL, customer_partner_id=MANAGING, admin_partner_id=admin_partner_id
+        )
+
+    assert (may(EXTERNAL), may(MANAGING), may(THIRD), may(None)) == (True, False, False, False)

@@ -145,3 +145,53 @@ def test_customer_out_of_scope_cannot_be_assigned():
     full = scope_for(AdminFactory(partner=ours, role="full_admin"))
     with pytest.raises(Customer.DoesNotExist):
         assign_admin(scope=full, org_id=foreign.org_id, admin=AdminFactory(partner=ours, role="partner_admin"))
+
+
+def granted_to_external(managing, external_partner):
+    """A customer of `managing` granted to an external admin of `external_partner`, with the
+    scopes of a full admin of `managing` and of that external admin."""
+    customer = new_customer(managing)
+    full = scope_for(AdminFactory(partner=managing, role="full_admin"))
+    external = AdminFactory(partner=external_partner, role="external_admin")
+    grant_external(scope=full, org_id=customer.org_id, admin=external)
+    return customer, full, scope_for(external)
+
+
+def test_external_admin_cannot_assign_an_admin_of_the_managing_partner():
+    managing, theirs = PartnerFactory(), PartnerFactory()
+    customer, _full, external = granted_to_external(managing, theirs)
+    staff = AdminFactory(partner=managing, role="partner_admin")
+    with pytest.raises(NotAllowed, match="Only the managing partner assigns admins"):
+        assign_admin(scope=external, org_id=customer.org_id, admin=staff)
+    assert scope_for(staff).customer_ids == frozenset()
+    assert not AuditEvent.objects.filter(action="customer.assign_admin").exists()
+
+
+def test_external_admin_cannot_remove_an_admin_of_the_managing_partner():
+    managing, theirs = PartnerFactory(), PartnerFactory()
+    customer, full, external = granted_to_external(managing, theirs)
+    staff = AdminFactory(partner=managing, role="partner_admin")
+    assign_admin(scope=full, org_id=customer.org_id, admin=staff)
+    with pytest.raises(NotAllowed, match="its own partner's admins"):
+        revoke_access(scope=external, org_id=customer.org_id, admin=staff)
+    assert scope_for(staff).customer_ids == {customer.org_id}
+
+
+def test_external_admin_cannot_remove_the_grant_of_another_partners_admin():
+    managing, theirs, third = PartnerFactory(), PartnerFactory(), PartnerFactory()
+    customer, full, external = granted_to_external(managing, theirs)
+    other = AdminFactory(partner=third, role="external_admin")
+    grant_external(scope=full, org_id=customer.org_id, admin=other)
+    with pytest.raises(NotAllowed, match="its own partner's admins"):
+        revoke_access(scope=external, org_id=customer.org_id, admin=other)
+    assert scope_for(other).customer_ids == {customer.org_id}
+
+
+def test_external_admin_removes_the_grant_of_a_colleague_with_audit():
+    managing, theirs = PartnerFactory(), PartnerFactory()
+    customer, full, external = granted_to_external(managing, theirs)
+    colleague = AdminFactory(partner=theirs, role="external_admin")
+    grant_external(scope=full, org_id=customer.org_id, admin=colleague)
+    assert revoke_access(scope=external, org_id=customer.org_id, admin=colleague) is True
+    assert scope_for(colleague).customer_ids == frozenset()
+    assert AuditEvent.objects.filter(action="customer.revoke_access", actor_id=external.admin_id).count() == 1

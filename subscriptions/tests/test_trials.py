@@ -9,7 +9,7 @@ from accounts.tests.factories import AdminFactory, PartnerFactory
 from customers.models import Customer, Lifecycle
 from customers.services import CustomerRecord, upsert_customer
 from subscriptions.models import Subscription
-from subscriptions.rules import trial_end_date
+from subscriptions.rules import extended_trial_end, trial_end_date
 from subscriptions.services import NewCustomer, TrialRefused, change_trial, start_trial
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -23,6 +23,22 @@ def test_trial_end_date_counts_days_from_start():
 def test_trial_length_must_be_30_60_or_90_days():
     with pytest.raises(ValueError, match="not 45"):
         trial_end_date(TODAY, 45)
+
+
+def test_extending_adds_30_days_to_the_trials_current_end():
+    assert extended_trial_end(date(2027, 1, 26), today=date(2026, 11, 26)) == date(2027, 2, 25)
+
+
+def test_extending_a_trial_ending_today_adds_30_days_to_today():
+    assert extended_trial_end(date(2026, 11, 26), today=date(2026, 11, 26)) == date(2026, 12, 26)
+
+
+def test_extending_a_trial_whose_end_has_passed_counts_from_today():
+    assert extended_trial_end(date(2026, 11, 20), today=date(2026, 11, 26)) == date(2026, 12, 26)
+
+
+def test_extending_a_trial_without_an_end_counts_from_today():
+    assert extended_trial_end(None, today=date(2026, 11, 26)) == date(2026, 12, 26)
 
 
 @pytest.fixture
@@ -76,15 +92,28 @@ def test_read_only_admin_cannot_start_a_trial(full):
     assert not Subscription.objects.using("region_us").exists()
 
 
-def test_extend_gives_30_days_from_today(full):
+def test_extend_adds_30_days_to_the_trials_end_and_is_audited(full):
     customer = upsert_customer(partner_id=full.partner_id, record=CustomerRecord(uuid.uuid4(), "Acme", "CA"))
     trial = start_trial(scope=full, customer=customer, products=["meetings"], licenses=5, days=30, today=TODAY)
     later = TODAY + timedelta(days=25)
     extended = change_trial(
         scope=full, customer=customer, subscription_id=trial.subscription_id, action="extend", today=later
     )
-    assert extended.end_on == later + timedelta(days=30)
-    assert AuditEvent.objects.filter(action="trial.extend").count() == 1
+    assert extended.end_on == TODAY + timedelta(days=60)
+    event = AuditEvent.objects.get(action="trial.extend")
+    assert (event.before["end_on"], event.after["end_on"]) == (str(TODAY + timedelta(days=30)), str(extended.end_on))
+
+
+def test_extending_a_trial_with_more_than_30_days_left_never_shortens_it(full):
+    customer = upsert_customer(partner_id=full.partner_id, record=CustomerRecord(uuid.uuid4(), "Acme", "CA"))
+    trial = start_trial(
+        scope=full, customer=customer, products=["meetings"], licenses=5, days=60, today=date(2026, 11, 27)
+    )
+    extended = change_trial(
+        scope=full, customer=customer, subscription_id=trial.subscription_id, action="extend", today=date(2026, 11, 27)
+    )
+    stored = Subscription.objects.using("region_ca").get(subscription_id=trial.subscription_id)
+    assert (trial.end_on, extended.end_on, stored.end_on) == (date(2027, 1, 26), date(2027, 2, 25), date(2027, 2, 25))
 
 
 def test_end_stops_the_trial_and_the_customer_becomes_expired(full):
