@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import AccessKind, AuditEvent, CustomerAccess
 from accounts.scope import Scope
 
 from .export import Column
@@ -267,3 +268,21 @@ def customer_detail(scope: Scope, org_id: uuid.UUID) -> CustomerDetail:
         .order_by("email")
     )
     return CustomerDetail(row=_row(customer, scope), subscriptions=subscriptions, admins=admins)
+
+
+# How many of a customer's audit events its page lists.
+RECENT_CHANGES = 20
+
+
+def recent_changes(scope: Scope, *, org_id: uuid.UUID, managing_partner_id: int) -> list[AuditEvent]:
+    """The latest audit events of a customer (newest first) that the scope may read, once it is
+    known to see the customer: its own partner's; and for the managing partner also the system's
+    (ingestion, jobs) and those of the external admins it grants the customer to. An external
+    admin so never reads what the managing partner did (its tags are its own), nor does anyone
+    read what a former partner of the customer did."""
+    readable = Q(partner_id=scope.partner_id)
+    if managing_partner_id == scope.partner_id:
+        grantees = CustomerAccess.objects.filter(org_id=org_id, kind=AccessKind.GRANTED).values("admin_id")
+        readable |= Q(partner__isnull=True) | Q(actor_id__in=grantees)
+    events = AuditEvent.objects.filter(readable, org_id=org_id).select_related("actor")
+    return list(events[:RECENT_CHANGES])

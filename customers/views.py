@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import scoped_view
 from accounts.middleware import PortalRequest
-from accounts.models import Admin, AuditEvent
+from accounts.models import Admin
 from accounts.roles import Permission, Role
 from accounts.scope import Scope
 from accounts.services import InvalidInput
@@ -173,7 +173,7 @@ def customer_detail(request: PortalRequest, org_id: uuid.UUID) -> HttpResponse:
         "tab": tab,
         "today": timezone.now().date(),
         "tags": list(Tag.objects.visible_to(scope)),
-        "audit_events": list(AuditEvent.objects.filter(org_id=org_id).select_related("actor")[:20]),
+        "audit_events": queries.recent_changes(scope, org_id=org_id, managing_partner_id=detail.row.partner_id),
         "may_assign_tags": scope.can(Permission.ASSIGN_TAGS),
         "may_manage_trials": scope.can(Permission.MANAGE_TRIALS),
         "may_manage_assignments": scope.can(Permission.MANAGE_ASSIGNMENTS),

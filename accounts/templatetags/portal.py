@@ -46,7 +46,7 @@ def field_errors(field: forms.BoundField) -> SafeString:
     its `aria-describedby` once the field has errors; nothing for a valid field."""
     if not field.errors:
         return SafeString("")
-    messages = " ".join(field.errors)
+    messages = " ".join(str(error) for error in field.errors)
     return format_html('<div class="invalid-feedback d-block" id="{}_error">{}</div>', field.auto_id, messages)
 
 
