@@ -2,6 +2,7 @@
 
 from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Count
 
@@ -46,6 +47,11 @@ class HomeSummary:
 
 # The statuses a partner acts on; `trial` and `subscription` describe a customer in good standing.
 ATTENTION_STATUSES = frozenset(SEVERITY_ORDER) - {CustomerStatus.TRIAL, CustomerStatus.SUBSCRIPTION}
+# The customer list's query for those customers (its status filter matches any of the statuses
+# given), the most urgent first.
+ATTENTION_QUERY = urlencode(
+    [("status", status) for status in SEVERITY_ORDER if status in ATTENTION_STATUSES] + [("sort", "severity")]
+)
 
 
 def home_summary(scope: Scope) -> HomeSummary:

@@ -41,7 +41,11 @@ def unknown_action(action: str) -> HttpResponse:
 @login_required
 def home(request: PortalRequest) -> HttpResponse:
     summary = queries.home_summary(request.scope) if request.scope is not None else None
-    context = {"summary": summary, "customer_list_url": _url_or_none("customers:list")}
+    context = {
+        "summary": summary,
+        "customer_list_url": _url_or_none("customers:list"),
+        "attention_query": queries.ATTENTION_QUERY,
+    }
     return render(request, "accounts/home.html", context)
 
 

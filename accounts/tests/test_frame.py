@@ -1,5 +1,8 @@
 """The page frame (navigation, admin menu, language switch, region selector) and the home page."""
 
+import html
+import re
+
 import pytest
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -179,6 +182,23 @@ def test_home_counts_the_visible_customers_per_status_and_region(client, full_ad
     assert 'data-status="expiring_soon">2</div>' in page
 
 
+def test_the_attention_count_links_to_exactly_those_customers(client, full_admin):
+    partner = full_admin.partner
+    make_customer(partner, "Alpha", "US", ["subscription", "expiring_soon"])
+    make_customer(partner, "Bravo", "EU", ["trial", "license_overage"])
+    make_customer(partner, "Charlie", "EU", ["subscription"])
+    make_customer(partner, "Delta", "US", ["expired"])
+    client.force_login(full_admin)
+    home = client.get(reverse("home"))
+    link = re.search(r'href="([^"]+)" data-testid="attention-link"', home.content.decode())
+    assert link is not None
+
+    listed = client.get(html.unescape(link.group(1)))
+
+    assert home.context["summary"].needs_attention == 3
+    assert sorted(row.name for row in listed.context["page"].rows) == ["Alpha", "Bravo", "Delta"]
+
+
 def test_home_of_a_partner_admin_counts_only_assigned_customers(partner):
     admin = AdminFactory(partner=partner, role="partner_admin")
     assigned = make_customer(partner, "Assigned", "US", ["suspended"])
@@ -208,3 +228,24 @@ def test_home_costs_a_fixed_number_of_queries(client, full_admin, django_assert_
 
     with django_assert_max_num_queries(12):
         assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("number", "links"),
+    [
+        (1, ["Next 2", "Last 9"]),
+        (2, ["Previous 1", "Next 3", "Last 9"]),
+        (5, ["First 1", "Previous 4", "Next 6", "Last 9"]),
+        (8, ["First 1", "Previous 7", "Next 9"]),
+        (9, ["First 1", "Previous 8"]),
+    ],
+)
+def test_the_pager_links_the_first_previous_next_and_last_pages_that_differ(number, links):
+    request = RequestFactory().get("/customers/", {"q": "acme", "page": number})
+    context = {"request": request, "number": number, "pages": 9, "target": "#results"}
+
+    pager = render_to_string("components/pager.html", context)
+
+    found = re.findall(r'<a class="page-link" href="[^"]*page=(\d+)[^"]*"[^>]*>(\w+)</a>', pager)
+    assert [f"{label} {page}" for page, label in found] == links
+    assert f"Page {number} of 9" in pager
