@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils.formats import number_format
@@ -10,12 +11,19 @@ from django.utils.translation import gettext as _
 register = template.Library()
 
 
+def _one_decimal(value: float) -> str:
+    """`value` rounded half up to one decimal, in the page's number format. Django's own
+    formatting cuts a float's further decimals off (4.75 and 4.79 would both read 4.7), so a page
+    would disagree with the export's full figure rounded."""
+    return number_format(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP), 1)
+
+
 @register.filter
 def share(value: float | None) -> str:
     """0.675 -> "67.5 %"; None -> "n/a" (there was nothing to divide by), never "0 %"."""
     if value is None:
         return _("n/a")
-    return f"{number_format(value * 100, 1)} %"
+    return f"{_one_decimal(value * 100)} %"
 
 
 @register.filter
@@ -32,7 +40,7 @@ def figure(value: float | int | None) -> str:
     if value is None:
         return _("n/a")
     if isinstance(value, float):
-        return number_format(value, 1)
+        return _one_decimal(value)
     return str(value)
 
 
