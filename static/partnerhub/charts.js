@@ -35,12 +35,22 @@
     });
     var layout = {
       barmode: "stack",
-      margin: { t: 10, r: 10, b: 40, l: 50 },
-      legend: { orientation: "h", y: -0.15 },
-      xaxis: { type: "category", tickangle: -30 },
-      yaxis: { rangemode: "tozero", separatethousands: true },
+      // Room left and below for the slanted week labels, the first of which reaches left.
+      margin: { t: 10, r: 10, b: 50, l: 60 },
+      legend: { orientation: "h", y: -0.2 },
+      xaxis: { type: "category", tickangle: -30, automargin: true },
+      // Licences are counted: whole numbers on the axis, and at least 0 to 1 when every bar is
+      // empty or low (Plotly would otherwise mark 0.2, 0.4, ...).
+      yaxis: { rangemode: "tozero", separatethousands: true, tickformat: ",d" },
       hoverlabel: { namelength: -1 },
     };
+    var highest = Math.max.apply(null, figures.weeks.map(function (week, index) {
+      return figures.series.reduce(function (sum, series) { return sum + (series.values[index] || 0); }, 0);
+    }).concat([0]));
+    if (highest < 5) {
+      layout.yaxis.dtick = 1;
+      layout.yaxis.range = [0, Math.max(highest, 1)];
+    }
     Plotly.newPlot(element, traces, layout, { displayModeBar: false, responsive: true });
   }
 

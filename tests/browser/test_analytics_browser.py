@@ -156,3 +156,14 @@ def test_sorting_a_section_swaps_only_that_section(page: Page, admin):
     expect(page).to_have_url("/analytics/?region=EU&product=calling&expiring_sort=-days")
     expect(page.locator("#section-expiring th[aria-sort=descending]")).to_have_count(1)
     expect(page.locator("#trend-chart .trace.bars")).to_have_count(3)  # the chart was not redrawn away
+
+
+def test_the_trend_chart_counts_licenses_in_whole_numbers(page: Page, admin):
+    # The US region's only customer has no weekly snapshots: every bar of its trend is empty.
+    sign_in_to_analytics(page, admin.email)
+    ticks = page.locator("#trend-chart .ytick text")
+    expect(ticks.first).to_be_attached()
+
+    labels = ticks.all_text_contents()
+
+    assert labels == ["0", "1"]
