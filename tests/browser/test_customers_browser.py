@@ -11,9 +11,10 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.scope import scope_for
-from accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, PartnerFactory
+from accounts.tests.factories import AdminFactory, PartnerFactory
 from customers.services import CustomerRecord, create_tag, tag_customers, upsert_customer
 from subscriptions.services import LicenseLineRecord, SubscriptionRecord, upsert_subscriptions
+from tests.browser.session import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(databases="__all__", transaction=True)]
 
@@ -61,12 +62,7 @@ def admin():
 
 
 def sign_in_to_customers(page: Page, admin) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url("/")
-    page.goto("/customers/")
+    sign_in(page, admin.email, then="/customers/")
 
 
 def customer_names(page: Page):

@@ -9,11 +9,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.scope import partner_wide, scope_for
-from accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, PartnerFactory
+from accounts.tests.factories import AdminFactory, PartnerFactory
 from customers.services import CustomerRecord, upsert_customer
 from ingest.services import ingest_batch
 from ingest.sources import open_rows
 from ingest.tests.samples import ndjson, sample_rows
+from tests.browser.session import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(databases="__all__", transaction=True)]
 
@@ -37,11 +38,7 @@ def admin():
 def test_an_admin_reads_the_batches_its_feeds_sent_and_narrows_them_to_one_kind(page: Page, admin):
     failed: list[str] = []
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url("/")
+    sign_in(page, admin.email)
 
     page.get_by_role("button", name=re.compile("jiwoo@hanbit.example")).click()
     page.get_by_role("link", name="Data feeds").click()
@@ -73,11 +70,7 @@ def test_an_admin_uploads_a_webex_report_and_reads_what_became_of_its_rows(page:
     customer = Customer.objects.get(partner=admin.partner)
     report = tmp_path / "cdr_report.csv"
     report.write_bytes(body_of([*call_records(customer.org_id), *call_records(uuid.uuid4())[:1]]))
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.goto("/data-feeds/")
+    sign_in(page, admin.email, then="/data-feeds/")
 
     page.get_by_label("Kind of rows").select_option("call-legs")
     page.get_by_label("Format").select_option("webex-cdr")

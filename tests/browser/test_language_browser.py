@@ -9,9 +9,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, PartnerFactory
+from accounts.tests.factories import AdminFactory, PartnerFactory
 from customers.services import CustomerRecord, upsert_customer
 from subscriptions.services import LicenseLineRecord, SubscriptionRecord, upsert_subscriptions
+from tests.browser.session import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(databases="__all__", transaction=True)]
 
@@ -35,12 +36,7 @@ def admin():
 
 
 def test_switching_language_keeps_the_customer_lists_filters(page: Page, admin):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(admin.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url("/")
-    page.goto("/customers/")
+    sign_in(page, admin.email, then="/customers/")
     page.get_by_label("Search").press_sequentially("harbor")
     expect(page.get_by_test_id("match-count")).to_have_text("2 customers")
     page.get_by_label("Trial", exact=True).check()

@@ -6,10 +6,10 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from accounts.scope import scope_for
-from accounts.tests.factories import DEFAULT_PASSWORD, AdminFactory, PartnerFactory
+from accounts.tests.factories import AdminFactory, PartnerFactory
 from customers.models import Tag
 from customers.services import create_tag
-from tests.browser.conftest import browser, page  # noqa: F401  (fixtures of the browser tests)
+from tests.browser.session import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(databases="__all__", transaction=True)]
 
@@ -22,15 +22,10 @@ def admin():
 
 
 def sign_in_to_tags(tab: Page, admin) -> None:
-    tab.goto("/accounts/login/")
-    tab.get_by_label("Email").fill(admin.email)
-    tab.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    tab.get_by_role("button", name="Sign in").click()
-    expect(tab).to_have_url("/")
-    tab.goto("/customers/tags/")
+    sign_in(tab, admin.email, then="/customers/tags/")
 
 
-def test_deleting_a_tag_asks_first_and_a_refusal_keeps_it(page: Page, admin):  # noqa: F811
+def test_deleting_a_tag_asks_first_and_a_refusal_keeps_it(page: Page, admin):
     sign_in_to_tags(page, admin)
     questions: list[str] = []
 
@@ -46,7 +41,7 @@ def test_deleting_a_tag_asks_first_and_a_refusal_keeps_it(page: Page, admin):  #
     assert Tag.objects.filter(name="vip").exists()
 
 
-def test_a_confirmed_delete_removes_the_tag_and_says_so(page: Page, admin):  # noqa: F811
+def test_a_confirmed_delete_removes_the_tag_and_says_so(page: Page, admin):
     sign_in_to_tags(page, admin)
     blocked: list[str] = []
     page.on("console", lambda message: blocked.append(message.text) if "Refused to" in message.text else None)
