@@ -2,6 +2,7 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
 import uuid
 
@@ -324,3 +325,32 @@ def test_on_postgresql_call_legs_reach_the_writer_ready_for_copy_and_roll_up_ali
     stored = sorted(CallDailyRollup.objects.using(EU).values_list("day", "legs", "calls"))
     recompute_rollups(region="EU")
     assert stored == sorted(CallDailyRollup.objects.using(EU).values_list("day", "legs", "calls"))
+
+
+def test_a_files_progress_shows_a_bar_of_how_much_is_read(tmp_path, partner, customer):
+    path = tmp_path / "sites.ndjson"
+    path.write_bytes(ndjson(sample_rows(customer.org_id)["locations"]))
+
+    _out, err = run("locations", str(path), partner=partner.name)
+
+    assert re.search(r"^\[#{20}\] 100% read, 1 rows, [\d,]+ rows/s - accepted 1, ", err, re.MULTILINE)
+
+
+def test_standard_inputs_progress_has_no_bar_its_size_being_unknown(partner, customer):
+    body = io.BytesIO(ndjson(sample_rows(customer.org_id)["locations"]))
+
+    _out, err = run("locations", "-", stdin=body, format="ndjson", partner=partner.name)
+
+    assert re.search(r"^1 rows, [\d,]+ rows/s - accepted 1, ", err, re.MULTILINE)
+
+
+def test_an_admin_of_a_partner_org_not_yet_set_up_may_not_ingest(tmp_path, partner, customer):
+    partner.terms_accepted_at = None
+    partner.save()
+    AdminFactory(partner=partner, role="full_admin", email="new@example.com")
+    path = tmp_path / "sites.ndjson"
+    path.write_bytes(ndjson(sample_rows(customer.org_id)["locations"]))
+
+    with pytest.raises(CommandError, match="the set-up of its partner org is not finished"):
+        run("locations", str(path), email="new@example.com")
+    assert not Location.objects.using(EU).exists()

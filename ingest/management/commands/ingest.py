@@ -3,9 +3,12 @@
 standard error and a summary."""
 
 import argparse
+import io
 import os
+import stat
 import sys
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any, BinaryIO
 
@@ -31,6 +34,36 @@ MAX_BATCH = 100_000
 # command's peak memory stays about 275 MB either way (docs/benchmarks.md).
 DEFAULT_BATCH = 50_000
 _PROGRESS_EVERY = 1.0  # seconds
+_BAR_WIDTH = 20
+
+
+def _unknown_share() -> float | None:
+    return None
+
+
+def _read_share(raw: BinaryIO) -> Callable[[], float | None]:
+    """How much of the file the reading process has read so far, for a regular file (not a pipe):
+    the forked reading process shares the file's offset with this one, so that offset tells,
+    whether the file is read as it is or decompressed."""
+    try:
+        fd = raw.fileno()
+        info = os.fstat(fd)
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return _unknown_share
+    if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+        return _unknown_share
+
+    def share() -> float | None:
+        try:
+            return min(os.lseek(fd, 0, os.SEEK_CUR) / info.st_size, 1.0)
+        except OSError:  # the file is closed once the run ends
+            return None
+
+    return share
+
+
+def _plain(text: str) -> str:
+    return text
 
 
 def _copies() -> bool:
@@ -51,10 +84,12 @@ def _batch_size(text: str) -> int:
 
 class _Progress:
     """A progress line on standard error, at most once a second: rewritten in place on a
-    terminal, one line each time otherwise (logs)."""
+    terminal, one line each time otherwise (logs). For a file, it starts with a bar of how much of
+    the file is read; standard input's size is unknown."""
 
-    def __init__(self, out: OutputWrapper) -> None:
+    def __init__(self, out: OutputWrapper, read_share: Callable[[], float | None] = _unknown_share) -> None:
         self.out = out
+        self.read_share = read_share
         self.tty = out.isatty()
         self.started = time.monotonic()
         self.shown_at = 0.0
@@ -62,8 +97,13 @@ class _Progress:
 
     def line(self, rows: int, accepted: int, duplicates: int, rejected: int) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-9)
+        share = self.read_share()
+        bar = ""
+        if share is not None:
+            filled = round(share * _BAR_WIDTH)
+            bar = f"[{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {share:4.0%} read, "
         return (
-            f"{rows:,} rows, {rows / elapsed:,.0f} rows/s - accepted {accepted:,}, "
+            f"{bar}{rows:,} rows, {rows / elapsed:,.0f} rows/s - accepted {accepted:,}, "
             f"duplicates {duplicates:,}, rejected {rejected:,}"
         )
 
@@ -73,12 +113,13 @@ class _Progress:
             return
         self.shown_at = now
         text = self.line(rows, accepted, duplicates, rejected)
+        # Plain: Django styles whatever goes to standard error as an error.
         if self.tty:
-            self.out.write(f"\r{text}\033[K", ending="")
+            self.out.write(f"\r{text}\033[K", style_func=_plain, ending="")
             self.out.flush()
             self.showing = True
         else:
-            self.out.write(text)
+            self.out.write(text, style_func=_plain)
 
     def say(self, text: str) -> None:
         if self.showing:
@@ -144,6 +185,12 @@ class Command(BaseCommand):
             admin = Admin.objects.filter(email=email.strip().lower(), is_active=True).first()
             if admin is None:
                 raise CommandError(f"no active admin with e-mail {email}")
+            if admin.partner is not None and not admin.partner.is_live:
+                # As the API refuses the admin's tokens: until then nothing else is reachable (SPEC 3).
+                raise CommandError(
+                    f"{admin.email} may not ingest data yet: the set-up of its partner org is not finished "
+                    "(a full admin signs in on the web to review the plan and accept the terms)"
+                )
             try:
                 scope = scope_for(admin)
                 scope.require(Permission.INGEST)
@@ -186,14 +233,15 @@ class Command(BaseCommand):
                 f"cannot tell the format of {path} from its name; pass --format ndjson, csv, json or webex-cdr"
             )
         syntax, layout, otherwise = how
-        stream = decompressed(self._open(path, options.get("stdin")))
+        raw = self._open(path, options.get("stdin"))
+        stream = decompressed(raw)
         if syntax is None:
             syntax, stream = sniff_syntax(stream, otherwise)
         # With DEBUG on (the development settings `partnerhub` defaults to), Django keeps the SQL
         # of every statement with its parameters: a bulk load's memory would grow with the file
         # and its speed halve. This process is the command's own, so it turns that off.
         debug, settings.DEBUG = settings.DEBUG, False
-        progress = _Progress(self.stderr)
+        progress = _Progress(self.stderr, _read_share(raw))
         rows = accepted = duplicates = rejected = 0
         try:
             try:
