@@ -6,9 +6,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import scoped_view
 from accounts.middleware import PortalRequest
@@ -29,10 +29,14 @@ def activity(request: PortalRequest) -> HttpResponse:
     return render(request, "ingest/activity.html", _context(request, kind, upload=UploadForm()))
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @scoped_view
 def upload(request: PortalRequest) -> HttpResponse:
-    """Ingest an uploaded file and show the data feeds page with what became of its rows."""
+    """Ingest an uploaded file and show the data feeds page with what became of its rows. The
+    answer is shown at this address, so a later visit to it (the language switch, a bookmark)
+    goes to the data feeds page rather than a bare 405."""
+    if request.method != "POST":
+        return redirect("ingest:activity")
     scope = request.scope
     assert scope is not None
     if not scope.can(Permission.INGEST):

@@ -130,3 +130,12 @@ def test_a_partner_admin_uploads_only_for_the_customers_assigned_to_it(client, p
     result = response.context["uploaded"].result
     assert (result.accepted, len(result.rejected)) == (0, 2)
     assert not CallLeg.objects.using(EU).exists()
+
+
+def test_visiting_the_upload_address_leads_to_the_data_feeds_page(client, full_admin):
+    # The language switch on an upload's answer comes back to its address with a GET.
+    client.force_login(full_admin)
+
+    response = client.get(URL)
+
+    assert (response.status_code, response["Location"]) == (302, reverse("ingest:activity"))
