@@ -1,8 +1,11 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Plan, TokenScope
 from .roles import Role
+from .scope import usable_token_scopes
 
 
 class PlanForm(forms.Form):
@@ -49,3 +52,11 @@ class TokenForm(forms.Form):
         label=_("Scopes"),
         error_messages={"required": _("Choose at least one scope.")},
     )
+
+    def __init__(self, *args: Any, role: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the scopes some action of the admin's role needs: another would be refused anyway.
+        usable = usable_token_scopes(role)
+        field = self.fields["scopes"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(value, label) for value, label in TokenScope.choices if value in usable]

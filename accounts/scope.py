@@ -13,6 +13,21 @@ class NotAllowed(PermissionDenied):
     """The admin may see the object but its role does not allow the action (HTTP 403)."""
 
 
+def token_scope_of(permission: Permission) -> str:
+    """The API token scope (`read`, `write`, `ingest`) an action needs."""
+    if permission == Permission.INGEST:
+        return "ingest"
+    if permission in {Permission.VIEW_CUSTOMERS, Permission.RUN_REPORTS}:
+        return "read"
+    return "write"
+
+
+def usable_token_scopes(role: str) -> frozenset[str]:
+    """The token scopes some action of the role needs: a token with another would be refused
+    whatever it asks."""
+    return frozenset(token_scope_of(permission) for permission in ROLE_PERMISSIONS.get(role, frozenset()))
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """What one signed-in admin (or one of its API tokens) may see and do.
@@ -33,13 +48,7 @@ class Scope:
     def can(self, permission: Permission) -> bool:
         if permission not in ROLE_PERMISSIONS.get(self.role, frozenset()):
             return False
-        if self.token_scopes is None:
-            return True
-        if permission == Permission.INGEST:
-            return "ingest" in self.token_scopes
-        if permission in {Permission.VIEW_CUSTOMERS, Permission.RUN_REPORTS}:
-            return "read" in self.token_scopes
-        return "write" in self.token_scopes
+        return self.token_scopes is None or token_scope_of(permission) in self.token_scopes
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from . import audit
 from .models import Admin, ApiToken, PartnerOrg, TokenScope, hash_token
 from .roles import Permission, Role
-from .scope import Scope
+from .scope import Scope, usable_token_scopes
 
 
 @transaction.atomic
@@ -113,6 +113,11 @@ def create_token(*, admin: Admin, scopes: Iterable[str], name: str = "") -> tupl
     """Create an API token for `admin`; returns the row and the raw token, which is never stored
     and cannot be shown again. A token never exceeds its admin's own access."""
     chosen = parse_token_scopes(scopes)
+    if unusable := sorted(chosen - usable_token_scopes(admin.role)):
+        raise InvalidInput(
+            _("The role of %(email)s allows nothing that needs the %(scopes)s scope: leave it out.")
+            % {"email": admin.email, "scopes": ", ".join(unusable)}
+        )
     raw = ApiToken.new_raw_token()
     token = ApiToken.objects.create(
         admin=admin, name=name, key_hash=hash_token(raw), hint=raw[:10], scopes=",".join(sorted(chosen))

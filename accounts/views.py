@@ -251,7 +251,7 @@ def _profile_page(
             (token, sorted(token.scope_set))
             for token in ApiToken.objects.filter(admin_id=admin.pk, revoked_at__isnull=True).order_by("-created_at")
         ],
-        "token_form": token_form or TokenForm(),
+        "token_form": token_form or TokenForm(role=admin.role),
         "new_token": new_token,
         "mfa_enabled": Authenticator.objects.filter(user_id=admin.pk, type=Authenticator.Type.TOTP).exists(),
     }
@@ -269,11 +269,11 @@ def profile(request: PortalRequest) -> HttpResponse:
 @scoped_view
 def token_create(request: PortalRequest) -> HttpResponse:
     """Create an API token; the raw token exists only in this answer (only its hash is stored)."""
-    form = TokenForm(request.POST)
-    if not form.is_valid():
-        return _profile_page(request, token_form=form)
     admin = request.user
     assert isinstance(admin, Admin)
+    form = TokenForm(request.POST, role=admin.role)
+    if not form.is_valid():
+        return _profile_page(request, token_form=form)
     _token, raw = services.create_token(admin=admin, scopes=form.cleaned_data["scopes"], name=form.cleaned_data["name"])
     return _profile_page(request, new_token=raw)
 

@@ -42,6 +42,13 @@ def test_token_create_refuses_unknown_scope():
         call_command("token", "create", email="ops2@example.com", scopes="read,admin")
 
 
+def test_token_create_refuses_a_scope_the_admins_role_cannot_use():
+    AdminFactory(email="reader@example.com", role="read_only")
+    with pytest.raises(CommandError, match="allows nothing that needs the ingest, write scope"):
+        call_command("token", "create", email="reader@example.com", scopes="read,write,ingest")
+    assert not ApiToken.objects.exists()
+
+
 def test_token_create_for_unknown_email_is_a_clear_error():
     with pytest.raises(CommandError, match=r"no active admin with e-mail ghost@example\.com"):
         call_command("token", "create", email="ghost@example.com")

@@ -413,7 +413,11 @@ def test_rows_of_an_unknown_org_id_are_rejected_not_errors(client, ingest_header
 
 
 def test_a_read_only_admins_ingest_token_is_refused_for_its_role(client, bearer, partner, customer):
-    headers = bearer(AdminFactory(partner=partner, role="read_only"), scopes=("read", "ingest"))
+    # Made while the admin was a full admin: a demoted admin keeps its tokens.
+    admin = AdminFactory(partner=partner, role="full_admin")
+    headers = bearer(admin, scopes=("read", "ingest"))
+    admin.role = "read_only"
+    admin.save()
     response = post(client, headers, "locations", ndjson(sample_rows(customer.org_id)["locations"]))
     assert (response.status_code, response.json()["detail"]) == (403, "your role does not allow ingest")
 
