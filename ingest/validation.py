@@ -7,6 +7,7 @@ ingest.services, which resolves it through the sender's scope."""
 import json
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
@@ -183,9 +184,15 @@ class Fields:
         return parsed.astimezone(UTC)
 
     def count(
-        self, name: str, *, required: bool = False, default: int | None = 0, maximum: int = MAX_COUNT
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        default: int | None = 0,
+        minimum: int = 0,
+        maximum: int = MAX_COUNT,
     ) -> int | None:
-        """A whole number from 0 to `maximum`."""
+        """A whole number from `minimum` to `maximum`."""
         value = self.given(name)
         if value is None:
             self._required(name, required)
@@ -202,8 +209,8 @@ class Fields:
         if number is None:
             self.fail(name, f"{_shown(value)} is not a whole number")
             return default
-        if not 0 <= number <= maximum:
-            self.fail(name, f"{number} is out of range (0 to {maximum:,})")
+        if not minimum <= number <= maximum:
+            self.fail(name, f"{number} is out of range ({minimum:,} to {maximum:,})")
             return default
         return number
 
@@ -322,6 +329,17 @@ def _license_line(fields: Fields) -> LicenseLineRecord:
     )
 
 
+def _repeated_skus(fields: Fields, skus: Iterable[str]) -> None:
+    """License lines are stored one per SKU, so a repeated SKU would silently keep only its last
+    line: the row is refused instead."""
+    times = Counter(sku for sku in skus if sku)
+    repeated = [
+        f"sku {_shown(sku)} appears {'twice' if n == 2 else f'{n:,} times'}" for sku, n in times.items() if n > 1
+    ]
+    if repeated:
+        fields.fail("lines", ", ".join(repeated))
+
+
 def parse_subscription(raw: Mapping[str, object]) -> Parsed:
     """A subscription with its license lines: `lines` (a list of objects with product, sku,
     quantity, assigned, used) and/or one line in flat columns of the same names (handy in CSV,
@@ -339,6 +357,7 @@ def parse_subscription(raw: Mapping[str, object]) -> Parsed:
         fields.errors.update(line_fields.errors)
     if any(fields.given(name) is not None for name in ("sku", "product", "quantity")):
         lines.append(_license_line(fields))
+    _repeated_skus(fields, (line.sku for line in lines))
     record = SubscriptionRecord(
         subscription_id=fields.text("subscription_id", max_length=40, required=True),
         kind=fields.choice("kind", SubscriptionKind.values, required=True),
@@ -391,18 +410,31 @@ def parse_invoice(raw: Mapping[str, object]) -> Parsed:
     return Parsed(org_id, record)
 
 
+def _order_line(fields: Fields) -> dict[str, object]:
+    """One line of an order, as the customer page shows it ("sku x quantity"): the same product
+    and SKU rules as a license line, and at least one seat. Only these keys are stored."""
+    return {
+        "product": fields.choice("product", Product.values, required=True),
+        "sku": fields.text("sku", max_length=60, required=True),
+        "quantity": fields.count("quantity", required=True, minimum=1),
+    }
+
+
 def parse_order(raw: Mapping[str, object]) -> Parsed:
-    """An order with `lines` (a list of objects, or JSON text in CSV) and/or one line in flat
-    columns `product`, `sku`, `quantity`."""
+    """An order with `lines` (a list of objects with product, sku and quantity, or JSON text in
+    CSV) and/or one line in flat columns of the same names; at least one line. A SKU may appear
+    on more than one line: order lines are kept as sent, so none is lost."""
     fields = Fields(raw)
     org_id = _org(fields)
-    lines: list[dict[str, object]] = [dict(item) for item in fields.items("lines")]
-    if fields.given("sku") is not None:
-        flat: dict[str, object] = {"sku": fields.text("sku", max_length=60)}
-        if fields.given("product") is not None:
-            flat["product"] = fields.choice("product", Product.values)
-        flat["quantity"] = fields.count("quantity", required=True)
-        lines.append(flat)
+    lines: list[dict[str, object]] = []
+    for index, item in enumerate(fields.items("lines")):
+        line_fields = Fields(item, prefix=f"lines[{index}].")
+        lines.append(_order_line(line_fields))
+        fields.errors.update(line_fields.errors)
+    if any(fields.given(name) is not None for name in ("sku", "product", "quantity")):
+        lines.append(_order_line(fields))
+    if not lines and "lines" not in fields.errors:
+        fields.fail("lines", "an order needs at least one line (lines, or product, sku and quantity)")
     record = OrderRecord(
         subscription_id=fields.text("subscription_id", max_length=40, required=True),
         number=fields.text("number", max_length=40, required=True),

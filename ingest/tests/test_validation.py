@@ -1,9 +1,14 @@
 import datetime as dt
+import io
 import uuid
 from decimal import Decimal
 
 import pytest
 
+from accounts.scope import scope_for
+from customers.tests.factories import CustomerFactory
+from ingest.formats import CsvReader, NdjsonReader
+from ingest.services import Rejection, ingest_batch
 from ingest.validation import (
     FIELDS,
     PARSERS,
@@ -19,8 +24,9 @@ from ingest.validation import (
     parse_snapshot,
     parse_subscription,
 )
+from subscriptions.models import LicenseLine, Order, Subscription
 
-from .samples import sample_rows
+from .samples import csv_body, ndjson, sample_rows
 
 ORG = uuid.UUID("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")
 
@@ -127,8 +133,14 @@ def test_amounts_have_two_decimals_and_currencies_three_letters():
 
 
 def test_order_lines_may_be_json_text_in_a_csv_cell():
-    row = {**sample_rows(ORG)["orders"][0], "lines": '[{"sku": "A", "quantity": 2}]', "sku": ""}
-    assert parse_order(row).record.lines == ({"sku": "A", "quantity": 2},)
+    row = {
+        **sample_rows(ORG)["orders"][0],
+        "lines": '[{"product": "meetings", "sku": "A", "quantity": 2}]',
+        "product": "",
+        "sku": "",
+        "quantity": "",
+    }
+    assert parse_order(row).record.lines == ({"product": "meetings", "sku": "A", "quantity": 2},)
     assert errors_of(parse_order, {**row, "lines": "[1, 2]"}) == {"lines": "expected a list of objects, got a list"}
 
 
@@ -159,3 +171,157 @@ def test_call_legs_are_validated_by_the_calling_rules():
 
 def test_labels_name_fields_as_the_sender_knows_them():
     assert describe({"org_id": "is required", "x": "bad"}, {"org_id": "Org UUID"}) == "Org UUID: is required; x: bad"
+
+
+EU = "region_eu"
+PRODUCTS = "meetings, calling, messaging, translation, contact_center"
+
+
+def order(number: str, **fields: object) -> dict[str, object]:
+    row: dict[str, object] = {**sample_rows(ORG)["orders"][0], "number": number}
+    for name in ("product", "sku", "quantity"):
+        row.pop(name)
+    return {**row, **fields}
+
+
+def test_each_bad_order_line_is_refused_naming_its_field():
+    row = order("ORD-1", lines=[{"product": "teleport", "sku": 5, "quantity": "lots"}, {"junk": True}])
+    assert errors_of(parse_order, row) == {
+        "lines[0].product": f"'teleport' is not one of {PRODUCTS}",
+        "lines[0].quantity": "'lots' is not a whole number",
+        "lines[1].product": "is required",
+        "lines[1].sku": "is required",
+        "lines[1].quantity": "is required",
+    }
+
+
+def test_an_order_line_has_at_least_one_seat_and_a_sku_of_at_most_60_characters():
+    row = order("ORD-1", lines=[{"product": "calling", "sku": "x" * 61, "quantity": 0}])
+    assert errors_of(parse_order, row) == {
+        "lines[0].sku": "is 61 characters long; at most 60 are allowed",
+        "lines[0].quantity": "0 is out of range (1 to 2,147,483,647)",
+    }
+
+
+def test_a_flat_order_line_without_a_sku_is_refused_not_dropped():
+    row = order("ORD-1", product="calling", quantity="5")
+    assert errors_of(parse_order, row) == {"sku": "is required"}
+
+
+def test_an_order_without_any_line_is_refused():
+    why = "an order needs at least one line (lines, or product, sku and quantity)"
+    assert errors_of(parse_order, order("ORD-1")) == {"lines": why}
+    assert errors_of(parse_order, order("ORD-1", lines=[])) == {"lines": why}
+
+
+def test_an_order_line_keeps_only_product_sku_and_quantity():
+    row = order("ORD-1", lines=[{"product": "Calling", "sku": " CALL-PRO ", "quantity": "5", "note": "x"}])
+    assert parse_order(row).record.lines == ({"product": "calling", "sku": "CALL-PRO", "quantity": 5},)
+
+
+def test_an_order_may_list_a_sku_twice_since_its_lines_are_kept_as_sent():
+    lines = [{"product": "calling", "sku": "A", "quantity": 1}, {"product": "calling", "sku": "A", "quantity": 2}]
+    assert [line["quantity"] for line in parse_order(order("ORD-1", lines=lines)).record.lines] == [1, 2]
+
+
+def subscription(subscription_id: str, *skus: str) -> dict[str, object]:
+    row: dict[str, object] = {**sample_rows(ORG)["subscriptions"][0], "subscription_id": subscription_id}
+    for name in ("product", "sku", "quantity", "assigned", "used"):
+        row.pop(name)
+    return {**row, "lines": [{"product": "meetings", "sku": sku, "quantity": 5} for sku in skus]}
+
+
+def test_license_lines_repeating_a_sku_are_refused_naming_the_sku():
+    assert errors_of(parse_subscription, subscription("Sub-1", "A", "B", "A")) == {"lines": "sku 'A' appears twice"}
+    assert errors_of(parse_subscription, subscription("Sub-1", "A", "B", "A", "B", "B")) == {
+        "lines": "sku 'A' appears twice, sku 'B' appears 3 times"
+    }
+
+
+def test_a_flat_license_line_repeating_a_listed_sku_is_refused():
+    row = {**subscription("Sub-1", "CALL-PRO"), "product": "calling", "sku": "CALL-PRO", "quantity": "5"}
+    assert errors_of(parse_subscription, row) == {"lines": "sku 'CALL-PRO' appears twice"}
+
+
+@pytest.fixture
+def full_scope(full_admin):
+    return scope_for(full_admin)
+
+
+@pytest.fixture
+def eu_customer(partner):
+    return CustomerFactory(partner=partner, region="EU")
+
+
+@pytest.fixture
+def subscription_id(full_scope, eu_customer) -> str:
+    rows = sample_rows(eu_customer.org_id)["subscriptions"]
+    ingest_batch(scope=full_scope, kind="subscriptions", rows=NdjsonReader(io.BytesIO(ndjson(rows))))
+    return str(rows[0]["subscription_id"])
+
+
+def batch_orders(customer, subscription_id: str, *rows: dict[str, object]) -> list[dict[str, object]]:
+    return [{**row, "org_id": str(customer.org_id), "subscription_id": subscription_id} for row in rows]
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_bad_order_lines_in_ndjson_reject_their_rows_alone(full_scope, eu_customer, subscription_id):
+    good = {"product": "calling", "sku": "CALL-PRO", "quantity": 5}
+    body = batch_orders(
+        eu_customer,
+        subscription_id,
+        order("ORD-GOOD-1", lines=[good]),
+        order("ORD-BAD-1", lines=[{"product": "teleport", "sku": 5, "quantity": "lots"}, {"junk": True}]),
+        order("ORD-BAD-2", lines=[{**good, "quantity": 0}]),
+        order("ORD-BAD-3"),
+        order("ORD-GOOD-2", lines=[good, {**good, "product": "meetings", "sku": "MTG"}]),
+    )
+    result = ingest_batch(scope=full_scope, kind="orders", rows=NdjsonReader(io.BytesIO(ndjson(body))))
+    assert result.accepted == 2
+    assert result.rejected == [
+        Rejection(
+            2,
+            f"lines[0].product: 'teleport' is not one of {PRODUCTS}; lines[0].quantity: 'lots' is not a whole "
+            "number; lines[1].product: is required; lines[1].sku: is required; lines[1].quantity: is required",
+        ),
+        Rejection(3, "lines[0].quantity: 0 is out of range (1 to 2,147,483,647)"),
+        Rejection(4, "lines: an order needs at least one line (lines, or product, sku and quantity)"),
+    ]
+    stored = dict(Order.objects.using(EU).filter(org_id=eu_customer.org_id).values_list("number", "lines"))
+    assert stored == {
+        "ORD-GOOD-1": [good],
+        "ORD-GOOD-2": [good, {**good, "product": "meetings", "sku": "MTG"}],
+    }
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_bad_flat_order_lines_in_csv_reject_their_rows_alone(full_scope, eu_customer, subscription_id):
+    body = batch_orders(
+        eu_customer,
+        subscription_id,
+        order("ORD-GOOD", product="calling", sku="CALL-PRO", quantity="5"),
+        order("ORD-NO-SKU", product="calling", sku="", quantity="5"),
+        order("ORD-NO-LINE", product="", sku="", quantity=""),
+    )
+    result = ingest_batch(scope=full_scope, kind="orders", rows=CsvReader(io.BytesIO(csv_body(body))))
+    assert result.accepted == 1
+    assert result.rejected == [
+        Rejection(3, "sku: is required"),
+        Rejection(4, "lines: an order needs at least one line (lines, or product, sku and quantity)"),
+    ]
+    stored = dict(Order.objects.using(EU).filter(org_id=eu_customer.org_id).values_list("number", "lines"))
+    assert stored == {"ORD-GOOD": [{"product": "calling", "sku": "CALL-PRO", "quantity": 5}]}
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_a_subscription_repeating_a_sku_is_rejected_and_nothing_of_it_stored(full_scope, eu_customer):
+    org = str(eu_customer.org_id)
+    body = [
+        {**subscription("Sub-GOOD", "A", "B"), "org_id": org},
+        {**subscription("Sub-BAD", "A", "A"), "org_id": org},
+    ]
+    result = ingest_batch(scope=full_scope, kind="subscriptions", rows=NdjsonReader(io.BytesIO(ndjson(body))))
+    assert result.accepted == 1
+    assert result.rejected == [Rejection(2, "lines: sku 'A' appears twice")]
+    assert list(Subscription.objects.using(EU).values_list("subscription_id", flat=True)) == ["Sub-GOOD"]
+    assert sorted(LicenseLine.objects.using(EU).values_list("sku", flat=True)) == ["A", "B"]
