@@ -138,7 +138,10 @@ class Command(BaseCommand):
         "Ingest a file of one kind (NDJSON, CSV or a JSON document; `-` reads standard input) for a partner, "
         "in batches. "
         "Every row is accounted for: accepted, duplicate, or rejected with its line number and why "
-        "(rejections are printed on standard error as they happen)."
+        "(rejections are printed on standard error as they happen). "
+        "Exits 0 once every row is accounted for, rejected ones included (the summary counts them); "
+        "non-zero when the file cannot be read as a whole (unknown partner or admin, unreadable file, "
+        "damaged gzip data, a refused header)."
     )
     # Tests hand the command a byte stream for `-` (call_command cannot replace sys.stdin).
     stealth_options = ("stdin",)
