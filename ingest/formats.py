@@ -13,7 +13,7 @@ import codecs
 import csv
 import json
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -223,6 +223,9 @@ class NdjsonReader:
             if isinstance(text, BadLine):
                 yield text
                 continue
+            if not text.strip():
+                # A first line holding just the byte order mark: blank, as in a CSV.
+                continue
             try:
                 value = decoder.decode(text)
             except json.JSONDecodeError as error:
@@ -253,26 +256,31 @@ class CsvReader:
     header has no comma; `"` quotes, `""` for a quote inside).
 
     The header is read when the reader is made, so an unreadable header is refused before any
-    row is written (FormatRefused). With `keep`, each row holds only the fields of those columns
-    (a Webex export has some sixty, of which a call leg reads a third)."""
+    row is written (FormatRefused). With `keep`, each row holds only the fields of the columns
+    that `keep` names a field for, under that name (a Webex export has some sixty columns, of
+    which a call leg reads a third, spelled in varying case)."""
 
-    def __init__(self, stream: BinaryIO, encoding: str = UTF8, keep: frozenset[str] | None = None) -> None:
+    def __init__(self, stream: BinaryIO, encoding: str = UTF8, keep: Callable[[str], str | None] | None = None) -> None:
         self._lines = _physical_lines(stream)
         self._encoding = encoding
         self._pushed_back: deque[tuple[int, str] | BadLine] = deque()
         self.delimiter = ","
         self.columns: list[str] = self._read_header()
-        self._kept = None if keep is None else [(name, i) for i, name in enumerate(self.columns) if name in keep]
+        self._kept = None
+        if keep is not None:
+            self._kept = [(field, i) for i, column in enumerate(self.columns) if (field := keep(column)) is not None]
 
     def _read_header(self) -> list[str]:
         for number, raw in self._lines:
             if raw is None:
                 raise FormatRefused(f"the CSV header (line {number}) is longer than {MAX_LINE_BYTES:,} bytes")
-            if not raw.strip():
-                continue
             text = _decode(number, raw, self._encoding)
             if isinstance(text, BadLine):
                 raise FormatRefused(f"the CSV header (line {number}) {text.error}")
+            # Blank only once decoded: a first line holding just the byte order mark (a BOM then
+            # a blank line) would otherwise be read as a header of no columns, and every row lost.
+            if not text.strip():
+                continue
             if "\x00" in text:
                 # Column names go into the answer, which PostgreSQL cannot store for a replay with NUL.
                 raise FormatRefused(f"the CSV header (line {number}) contains a NUL character")

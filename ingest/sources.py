@@ -110,7 +110,7 @@ def open_rows(
         raise FormatRefused(f"the webex-cdr format holds call records: ingest it as call-legs, not {kind}")
     reader: Reader
     if syntax == "csv":
-        reader = CsvReader(stream, encoding, keep=webex.USED_COLUMNS if layout == "webex-cdr" else None)
+        reader = CsvReader(stream, encoding, keep=webex.used_column if layout == "webex-cdr" else None)
     elif syntax == "json":
         reader = JsonDocumentReader(stream, encoding=encoding)
     else:
@@ -118,7 +118,20 @@ def open_rows(
         reader = NdjsonReader(stream, FastLegs(partner_id) if fast else None, encoding)
     if layout == "webex-cdr" and isinstance(reader, CsvReader) and reader.columns:
         webex.check_columns(reader.columns)
+    if layout == "native" and kind == "call-legs" and isinstance(reader, CsvReader):
+        _refuse_webex_report(reader.columns)
     return RowSource(reader, kind, layout)
+
+
+def _refuse_webex_report(columns: list[str]) -> None:
+    """Refuse a call-legs CSV that is a Webex Calling report sent without its format: read as our
+    own columns, its every row would be rejected for a missing leg_id, with no hint why."""
+    if FIELDS["call-legs"].isdisjoint(columns) and webex.looks_like_report(columns):
+        raise FormatRefused(
+            "this looks like a Webex Calling Detailed Call History report, not call legs in our columns: "
+            "send it as the webex-cdr format (--format webex-cdr on the command line, ?format=webex-cdr "
+            "in the API, or the format webex-cdr when uploading)"
+        )
 
 
 class _Replayed(io.RawIOBase):

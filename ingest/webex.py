@@ -27,12 +27,14 @@ service. What the public documentation says about the columns, and what we make 
 - The records carry no jitter, latency or packet loss, so the legs count in legs and minutes
   but are neither poor nor good (SPEC 6.2). They carry no media type either: audio.
 
-Columns outside that list (`Hold Duration`, `Call type`, `Report time`, caller numbers...) have
-no place in a call leg and are reported as ignored."""
+Column names are matched whatever their case and spacing: exports write `Start Time` or
+`Queue type` as well. Columns outside that list (`Hold Duration`, `Call type`, `Report time`,
+caller numbers...) have no place in a call leg and are reported as ignored, as they were spelled."""
 
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from .formats import FormatRefused
 
@@ -95,6 +97,9 @@ REQUIRED_COLUMNS = (
     ("Direction",),
 )
 
+# Columns that mark a header as Detailed Call History: none of our own layouts has them.
+IDENTIFYING_COLUMNS = frozenset({"Report ID", "Call ID", "Correlation ID", "Start time"})
+
 _DIRECTIONS = {"ORIGINATING": "outbound", "TERMINATING": "inbound"}
 _CLIENT_ENDPOINTS = {
     "WXC_CLIENT": "app",
@@ -108,29 +113,58 @@ _ROOM_MODEL = re.compile(r"room|board|desk pro|desk mini|codec", re.IGNORECASE)
 _TRUE = frozenset({"true", "yes", "1", "yes-postredirection"})
 
 
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+_BY_FOLDED = {_folded(column): column for column in USED_COLUMNS}
+
+
+# Cached: a record's keys are the same few dozen names record after record, and the size bound
+# keeps a body of ever-new keys from growing it.
+@lru_cache(maxsize=1024)
+def used_column(name: str) -> str | None:
+    """The column of USED_COLUMNS that `name` spells, whatever its case and spacing (real exports
+    write `Start Time` or `Queue type` as well), or None for a column we do not read."""
+    return _BY_FOLDED.get(_folded(name))
+
+
 def check_columns(columns: Iterable[str]) -> None:
     """Refuse a CSV header that cannot be Detailed Call History (FormatRefused, naming what is
-    missing), before any row is read."""
-    present = set(columns)
-    missing = [" or ".join(repr(c) for c in group) for group in REQUIRED_COLUMNS if not present.intersection(group)]
+    missing or named twice), before any row is read."""
+    spelled: dict[str, str] = {}
+    for name in columns:
+        column = used_column(name)
+        if column is not None and spelled.setdefault(column, name) != name:
+            raise FormatRefused(f"the header names the column {column!r} twice: as {spelled[column]!r} and {name!r}")
+    missing = [
+        " or ".join(repr(c) for c in group) for group in REQUIRED_COLUMNS if not any(c in spelled for c in group)
+    ]
     if missing:
         raise FormatRefused(
             "this is not a Webex Calling Detailed Call History file: the header lacks " + ", ".join(missing)
         )
 
 
+def looks_like_report(columns: Iterable[str]) -> bool:
+    """Whether a header has a column that identifies Detailed Call History, in any spelling."""
+    return any(used_column(name) in IDENTIFYING_COLUMNS for name in columns)
+
+
 def ignored_columns(columns: Iterable[str]) -> list[str]:
-    return [column for column in columns if column and column not in USED_COLUMNS]
+    return [column for column in columns if column and used_column(column) is None]
 
 
 def _texts(record: Mapping[str, object]) -> dict[str, str]:
-    """The record's columns that we use, each as stripped text ('' for a JSON null, object or
-    array): read once per record, not once per look (a third of the mapping's time)."""
-    return {
-        column: (value if isinstance(value, str) else _as_text(value)).strip()
-        for column, value in record.items()
-        if column in USED_COLUMNS
-    }
+    """The record's columns that we use, under their names in USED_COLUMNS, each as stripped text
+    ('' for a JSON null, object or array): read once per record, not once per look (a third of
+    the mapping's time)."""
+    texts = {}
+    for name, value in record.items():
+        column = name if name in USED_COLUMNS else used_column(name)
+        if column is not None:
+            texts[column] = (value if isinstance(value, str) else _as_text(value)).strip()
+    return texts
 
 
 def _as_text(value: object) -> str:

@@ -147,10 +147,10 @@ def test_csv_rows_must_have_as_many_fields_as_the_header():
     ]
 
 
-def test_csv_rows_can_keep_only_some_columns_and_are_still_checked_whole():
+def test_csv_rows_can_keep_only_some_columns_under_the_names_given_and_are_still_checked_whole():
     body = b'a,b,c\n1,"2,5",3\n1,2\n'
-    reader = CsvReader(io.BytesIO(body), keep=frozenset({"a", "c", "z"}))
-    assert list(reader) == [Row(2, {"a": "1", "c": "3"}), BadLine(3, "has 2 fields but the header has 3")]
+    reader = CsvReader(io.BytesIO(body), keep={"a": "A", "c": "c", "z": "z"}.get)
+    assert list(reader) == [Row(2, {"A": "1", "c": "3"}), BadLine(3, "has 2 fields but the header has 3")]
     assert reader.columns == ["a", "b", "c"]
 
 
@@ -180,6 +180,29 @@ def test_csv_invalid_utf8_and_nul_are_bad_lines():
 def test_an_unreadable_csv_header_refuses_the_whole_file(header, message):
     with pytest.raises(FormatRefused, match=message):
         CsvReader(io.BytesIO(header + b"1,2\n"))
+
+
+@pytest.mark.parametrize("bom", [b"\xef\xbb\xbf", b""], ids=["bom", "no-bom"])
+def test_csv_blank_lines_before_the_header_are_skipped_and_still_counted(bom):
+    reader = CsvReader(io.BytesIO(bom + b"\r\n \r\norg_id,name\r\n1,Acme\r\n2,Blue\r\n"))
+    assert reader.columns == ["org_id", "name"]
+    assert list(reader) == [Row(4, {"org_id": "1", "name": "Acme"}), Row(5, {"org_id": "2", "name": "Blue"})]
+
+
+@pytest.mark.parametrize("bom", [b"\xef\xbb\xbf", b""], ids=["bom", "no-bom"])
+def test_a_csv_of_blank_lines_only_has_no_header_and_no_rows(bom):
+    reader = CsvReader(io.BytesIO(bom + b"\r\n\r\n  \n"))
+    assert (reader.columns, list(reader)) == ([], [])
+
+
+@pytest.mark.parametrize("bom", [b"\xef\xbb\xbf", b""], ids=["bom", "no-bom"])
+def test_a_header_only_csv_has_its_columns_and_no_rows(bom):
+    reader = CsvReader(io.BytesIO(bom + b"\r\norg_id,name\r\n"))
+    assert (reader.columns, list(reader)) == (["org_id", "name"], [])
+
+
+def test_ndjson_a_first_line_of_only_a_bom_is_blank():
+    assert ndjson(b'\xef\xbb\xbf\r\n{"a": 1}\n') == [Row(2, {"a": 1})]
 
 
 def test_an_empty_csv_has_no_rows():

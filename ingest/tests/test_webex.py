@@ -236,3 +236,55 @@ def test_the_site_uuid_is_the_location_and_else_the_location_name_is_looked_up()
     with_site = webex.to_call_leg(cdr("o", "r", "c", **{"Site UUID": "474d4f70-4ef5-4d52-9e1d-b207086629e0"}))
     assert (with_site["location_id"], with_site["location_name"]) == ("474d4f70-4ef5-4d52-9e1d-b207086629e0", "")
     assert webex.to_call_leg(cdr("o", "r", "c"))["location_name"] == "Berlin HQ"
+
+
+def respelled(column: str) -> str:
+    """A column name as some exports write it: in another case, with doubled inner spaces."""
+    return column.upper().replace(" ", "  ") if len(column) % 2 else column.lower()
+
+
+def test_headers_in_any_case_and_spacing_are_read_as_the_documented_columns():
+    canonical = body_of(call_records("o"))
+    rows = canonical.split(b"\r\n", 1)[1]
+    varied = ",".join(f" {respelled(column)} " for column in COLUMNS).encode() + b"\r\n" + rows
+
+    expected = open_rows(io.BytesIO(canonical), kind="call-legs", syntax="csv", layout="webex-cdr")
+    source = open_rows(io.BytesIO(varied), kind="call-legs", syntax="csv", layout="webex-cdr")
+
+    assert list(source) == list(expected)
+    assert source.ignored_columns == [
+        respelled(c) for c in ("Call type", "Call outcome", "Hold Duration", "Report time")
+    ]
+
+
+def test_json_records_in_any_case_and_spacing_are_read_as_the_documented_columns():
+    record = cdr("o", "r-1", "call-a", **{"Queue Type": "Call Queue", "Ring duration": "25"})
+    varied = {respelled(column): value for column, value in record.items()}
+    assert webex.to_call_leg(varied) == webex.to_call_leg(record)
+
+
+def test_a_header_naming_a_column_in_two_spellings_is_refused():
+    header = b"Report ID,Correlation ID,Org UUID,Start time,START TIME,Duration,Direction\n"
+    with pytest.raises(FormatRefused, match="names the column 'Start time' twice: as 'Start time' and 'START TIME'"):
+        open_rows(io.BytesIO(header), kind="call-legs", syntax="csv", layout="webex-cdr")
+
+
+@pytest.mark.parametrize("header", [COLUMNS, [column.upper() for column in COLUMNS], ["call id", "Duration"]])
+def test_a_webex_report_sent_as_our_call_legs_is_refused_saying_how_to_send_it(header):
+    body = ",".join(header).encode() + b"\n" + b",".join([b"x"] * len(header)) + b"\n"
+    with pytest.raises(FormatRefused) as refused:
+        open_rows(io.BytesIO(body), kind="call-legs", syntax="csv")
+    assert str(refused.value) == (
+        "this looks like a Webex Calling Detailed Call History report, not call legs in our columns: "
+        "send it as the webex-cdr format (--format webex-cdr on the command line, ?format=webex-cdr "
+        "in the API, or the format webex-cdr when uploading)"
+    )
+
+
+def test_call_legs_in_our_columns_with_a_webex_column_among_them_are_read_as_ours():
+    body = b"leg_id,call_id,org_id,Call ID\nl-1,c-1,o,SSE1@10.0.0.1\n"
+    source = open_rows(io.BytesIO(body), kind="call-legs", syntax="csv")
+    assert [item.values for item in source] == [
+        {"leg_id": "l-1", "call_id": "c-1", "org_id": "o", "Call ID": "SSE1@10.0.0.1"}
+    ]
+    assert source.ignored_columns == ["Call ID"]
