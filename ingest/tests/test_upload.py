@@ -139,3 +139,13 @@ def test_visiting_the_upload_address_leads_to_the_data_feeds_page(client, full_a
     response = client.get(URL)
 
     assert (response.status_code, response["Location"]) == (302, reverse("ingest:activity"))
+
+
+def test_many_rejected_rows_are_counted_with_thousands_grouped_and_the_first_50_listed(client, full_admin):
+    client.force_login(full_admin)
+
+    page = upload(client, "legs.ndjson", b"oops\n" * 1200).content.decode()
+
+    assert '<span data-testid="upload-rejected">1,200 rejected</span>' in page
+    assert page.count("is not valid JSON") == 50
+    assert "Only the first 50 rejected rows are listed here" in page
