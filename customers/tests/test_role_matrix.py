@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from accounts.models import AccessKind, CustomerAccess
+from accounts.scope import usable_token_scopes
 from accounts.services import create_token
 from accounts.tests.factories import AdminFactory, PartnerFactory
 from customers.models import Tag
@@ -60,7 +61,8 @@ def world():
 
 
 def bearer(admin):
-    _token, raw = create_token(admin=admin, scopes=["read", "write"])
+    # The widest token the role can have: its role alone decides.
+    _token, raw = create_token(admin=admin, scopes=sorted({"read", "write"} & usable_token_scopes(admin.role)))
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
