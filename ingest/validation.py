@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from calling.rules import CallLegRecord, InvalidRow, parse_call_leg, week_start
 from customers.services import CustomerRecord
@@ -329,6 +329,22 @@ def _license_line(fields: Fields) -> LicenseLineRecord:
     )
 
 
+_Line = TypeVar("_Line")
+
+
+def _lines(fields: Fields, parse_line: Callable[[Fields], _Line]) -> list[_Line]:
+    """A row's lines: each object of its `lines` (errors named `lines[i].field`), then one more
+    from its flat `product`, `sku` and `quantity` columns when any of them is given."""
+    lines = []
+    for index, item in enumerate(fields.items("lines")):
+        line_fields = Fields(item, prefix=f"lines[{index}].")
+        lines.append(parse_line(line_fields))
+        fields.errors.update(line_fields.errors)
+    if any(fields.given(name) is not None for name in ("sku", "product", "quantity")):
+        lines.append(parse_line(fields))
+    return lines
+
+
 def _repeated_skus(fields: Fields, skus: Iterable[str]) -> None:
     """License lines are stored one per SKU, so a repeated SKU would silently keep only its last
     line: the row is refused instead."""
@@ -350,13 +366,7 @@ def parse_subscription(raw: Mapping[str, object]) -> Parsed:
     end_on = fields.day("end_on")
     renewal_on = fields.day("renewal_on")
     _not_before(fields, "end_on", end_on, start_on, "start_on")
-    lines = []
-    for index, item in enumerate(fields.items("lines")):
-        line_fields = Fields(item, prefix=f"lines[{index}].")
-        lines.append(_license_line(line_fields))
-        fields.errors.update(line_fields.errors)
-    if any(fields.given(name) is not None for name in ("sku", "product", "quantity")):
-        lines.append(_license_line(fields))
+    lines = _lines(fields, _license_line)
     _repeated_skus(fields, (line.sku for line in lines))
     record = SubscriptionRecord(
         subscription_id=fields.text("subscription_id", max_length=40, required=True),
@@ -426,13 +436,7 @@ def parse_order(raw: Mapping[str, object]) -> Parsed:
     on more than one line: order lines are kept as sent, so none is lost."""
     fields = Fields(raw)
     org_id = _org(fields)
-    lines: list[dict[str, object]] = []
-    for index, item in enumerate(fields.items("lines")):
-        line_fields = Fields(item, prefix=f"lines[{index}].")
-        lines.append(_order_line(line_fields))
-        fields.errors.update(line_fields.errors)
-    if any(fields.given(name) is not None for name in ("sku", "product", "quantity")):
-        lines.append(_order_line(fields))
+    lines = _lines(fields, _order_line)
     if not lines and "lines" not in fields.errors:
         fields.fail("lines", "an order needs at least one line (lines, or product, sku and quantity)")
     record = OrderRecord(
