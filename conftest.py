@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from accounts.scope import scope_for
 from accounts.tests.factories import AdminFactory, PartnerFactory
 
 
@@ -15,6 +16,11 @@ def partner():
 @pytest.fixture
 def full_admin(partner):
     return AdminFactory(partner=partner, role="full_admin")
+
+
+@pytest.fixture
+def full_scope(full_admin):
+    return scope_for(full_admin)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

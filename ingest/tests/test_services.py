@@ -32,11 +32,6 @@ def rows_of(body: list[dict[str, object]]) -> list[Row]:
 
 
 @pytest.fixture
-def full_scope(full_admin):
-    return scope_for(full_admin)
-
-
-@pytest.fixture
 def customer(partner):
     return CustomerFactory(partner=partner, region="EU")
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.scope import scope_for
 from customers.tests.factories import CustomerFactory
 from ingest.formats import CsvReader, NdjsonReader
 from ingest.services import Rejection, ingest_batch
@@ -241,11 +240,6 @@ def test_license_lines_repeating_a_sku_are_refused_naming_the_sku():
 def test_a_flat_license_line_repeating_a_listed_sku_is_refused():
     row = {**subscription("Sub-1", "CALL-PRO"), "product": "calling", "sku": "CALL-PRO", "quantity": "5"}
     assert errors_of(parse_subscription, row) == {"lines": "sku 'CALL-PRO' appears twice"}
-
-
-@pytest.fixture
-def full_scope(full_admin):
-    return scope_for(full_admin)
 
 
 @pytest.fixture
